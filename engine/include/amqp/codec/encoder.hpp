@@ -1,0 +1,119 @@
+// Encoding AMQP values into a writer, always in the smallest encoding (spec Part 1, 1.6).
+//
+// Compounds are written once: `begin_list` reserves a list8 header, and `end_list` back-patches
+// size and count, moving the elements only in the rare case they outgrow list8.
+//
+//   amqp::writer w;
+//   amqp::encoder e(w);
+//   auto l = e.begin_list();
+//   e.string("hello");
+//   e.uint(42);
+//   e.end_list(l);            // c0 0a 02 a1 05 68 65 6c 6c 6f 52 2a
+//
+// Strings are written as given: the caller passes valid UTF-8, and ASCII for symbols.
+// A value too large for any encoding (a string over 4 GiB) sets `error()` and writes nothing.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "amqp/codec/types.hpp"
+#include "amqp/codec/value.hpp"
+#include "amqp/codec/value_view.hpp"
+#include "amqp/codec/writer.hpp"
+#include "amqp/errors.hpp"
+
+namespace amqp {
+
+class encoder {
+ public:
+  // Where a compound began; pass it back to the matching end_*.
+  struct mark {
+    std::size_t pos;
+    std::uint32_t count_before;
+  };
+
+  explicit encoder(writer& out) noexcept : out_(out) {}
+
+  void null() { put(format_code::null); }
+  void boolean(bool v) { put(v ? format_code::boolean_true : format_code::boolean_false); }
+  void ubyte(std::uint8_t v);
+  void ushort(std::uint16_t v);
+  void uint(std::uint32_t v);
+  void ulong(std::uint64_t v);
+  void byte(std::int8_t v);
+  void short_(std::int16_t v);
+  void int_(std::int32_t v);
+  void long_(std::int64_t v);
+  void float_(float v);
+  void double_(double v);
+  void decimal32(amqp::decimal32 v);
+  void decimal64(amqp::decimal64 v);
+  void decimal128(const amqp::decimal128& v);
+  void char_(char32_t v);
+  void timestamp(amqp::timestamp v);
+  void uuid(const amqp::uuid& v);
+  void binary(bytes_view v) { variable(format_code::vbin8, v); }
+  void string(std::string_view v) { variable(format_code::str8, as_bytes(v)); }
+  void symbol(std::string_view v) { variable(format_code::sym8, as_bytes(v)); }
+
+  // A described value: write the descriptor with one of these, then the described value.
+  void descriptor(std::uint64_t code);
+  void descriptor(symbol_view name);
+
+  mark begin_list() { return begin(format_code::list8); }
+  void end_list(mark m) { end(m, format_code::list0); }
+  mark begin_map() { return begin(format_code::map8); }
+  void end_map(mark m) { end(m, 0); }
+
+  // An array of symbols (the spec's `symbol[]` fields), in the smallest array encoding.
+  void symbol_array(std::span<const symbol_view> symbols);
+
+  // Any value, in canonical (smallest) encoding; a view is re-encoded, not copied.
+  void value(const amqp::value& v);
+  void value(value_view v);
+
+  // Bytes that already hold exactly one encoded value, copied as they are.
+  void encoded(bytes_view v) {
+    out_.append(v);
+    ++count_;
+  }
+
+  // Drops what was written after output position `pos` and sets the element count of the
+  // open compound to `count`: how composite encoders omit trailing null fields.
+  void rewind(std::size_t pos, std::uint32_t count) noexcept {
+    out_.truncate(pos);
+    count_ = count;
+  }
+
+  // Number of values written at the current nesting level (elements of the open compound).
+  std::uint32_t count() const noexcept { return count_; }
+  const std::error_code& error() const noexcept { return error_; }
+  writer& out() noexcept { return out_; }
+
+ private:
+  static bytes_view as_bytes(std::string_view s) noexcept {
+    return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+  }
+  void put(std::uint8_t code) {
+    out_.push_back(code);
+    ++count_;
+  }
+  // code8 is the 1-byte-length format; its 4-byte sibling is code8 + 0x10.
+  void variable(std::uint8_t code8, bytes_view v);
+  mark begin(std::uint8_t code8);
+  // list0 (0x45) for an empty list; 0 when the type has no empty form (maps).
+  void end(mark m, std::uint8_t empty_code);
+
+  friend class value_encoder;
+  writer& out_;
+  std::uint32_t count_ = 0;
+  std::error_code error_;
+};
+
+// Encodes one value into a fresh buffer (convenient, allocates; hot paths reuse a writer).
+writer encode(const value& v);
+
+}  // namespace amqp

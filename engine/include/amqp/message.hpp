@@ -1,0 +1,101 @@
+// The message format (spec Part 3, 3.2): a bare message and its annotations.
+//
+// `decode_message` views a message in place, checking section order; `message` is the owned
+// form an application builds. Both encode with `encode_message`.
+//
+//   amqp::message m;
+//   m.properties.message_id = std::string("id-1");
+//   m.properties.to = "queue";
+//   m.application_properties.emplace_back("region", "eu-west-1");
+//   m.set_data(payload);
+//   amqp::writer w;
+//   amqp::encode_message(w, m);
+//   auto v = amqp::decode_message(w.view());          // zero-copy view
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "amqp/codec/decoder.hpp"
+#include "amqp/codec/value.hpp"
+#include "amqp/codec/value_view.hpp"
+#include "amqp/codec/writer.hpp"
+#include "amqp/errors.hpp"
+#include "amqp/spec/messaging.hpp"
+
+namespace amqp {
+
+enum class body_kind : std::uint8_t { none, data, amqp_sequence, amqp_value };
+
+// A decoded message; every view points into the decoded bytes.
+struct message_view {
+  std::optional<spec::header> header;
+  value_view delivery_annotations;  // a map, or null when the section is absent
+  value_view message_annotations;   // a map, or null
+  std::optional<spec::properties> properties;
+  value_view application_properties;  // a map, or null
+  body_kind body = body_kind::none;
+  // The body sections: each data section's binary, each amqp-sequence section's list, or the
+  // one amqp-value section's value, in order (at most `max_body_sections` are kept here; the
+  // total is `body_count`, and `body_bytes` always covers them all).
+  static constexpr std::size_t max_body_sections = 8;
+  value_view body_sections[max_body_sections];
+  std::size_t body_count = 0;
+  bytes_view body_bytes;  // the encoded body sections, back to back
+  value_view footer;      // a map, or null
+  bytes_view bare;        // the bare message: properties through body (spec Part 3, 3.2)
+
+  // Convenience for the common cases: the one data section, the amqp-value.
+  bytes_view data() const noexcept;   // first data section, empty if none
+  value_view value() const noexcept;  // the amqp-value, null if none
+};
+
+// Decodes a whole message. Fails on undecodable values, non-section values, sections out of
+// order or repeated, mixed body kinds, more than one amqp-value, or wrong section contents
+// (annotations that are not maps, data that is not binary).
+result<message_view> decode_message(bytes_view bytes, const decode_limits& limits = {});
+
+// An owned message.
+struct message {
+  std::optional<spec::header> header;
+  amqp::map delivery_annotations;  // omitted when empty
+  amqp::map message_annotations;   // omitted when empty
+
+  // The properties section, omitted when every field is unset.
+  struct properties_type {
+    value message_id;
+    std::optional<std::string> user_id;  // binary on the wire
+    value to;
+    std::optional<std::string> subject;
+    value reply_to;
+    value correlation_id;
+    std::optional<std::string> content_type;      // symbol on the wire
+    std::optional<std::string> content_encoding;  // symbol on the wire
+    std::optional<timestamp> absolute_expiry_time;
+    std::optional<timestamp> creation_time;
+    std::optional<std::string> group_id;
+    std::optional<std::uint32_t> group_sequence;
+    std::optional<std::string> reply_to_group_id;
+  } properties;
+
+  amqp::map application_properties;  // omitted when empty
+  body_kind body_type = body_kind::none;
+  // data: one binary per data section; amqp_sequence: one list per section; amqp_value: one.
+  std::vector<value> body;
+  amqp::map footer;  // omitted when empty
+
+  void set_data(bytes_view bytes);   // one data section
+  void set_value(value v);           // one amqp-value section
+
+  // Deep copy of a decoded message.
+  static message from_view(const message_view& v);
+};
+
+// Appends the encoded message to `out` (sections in spec order, canonical encodings).
+std::error_code encode_message(writer& out, const message& m);
+// Re-encodes a decoded message canonically.
+std::error_code encode_message(writer& out, const message_view& m);
+
+}  // namespace amqp
