@@ -1,4 +1,4 @@
-// Protocol headers and frames (spec Part 2, 2.2 and 2.3; Part 5, 5.1 and 5.2).
+// Protocol headers and frames (spec Part 2, 2.2 and 2.3; Part 5, 5.2 and 5.3).
 //
 // A connection's byte stream is a protocol header followed by frames; a SASL or TLS layer
 // ends with a new protocol header. `frame_reader` cuts that stream into items, whatever the
@@ -42,11 +42,14 @@ struct protocol_header {
 inline constexpr std::size_t protocol_header_size = 8;
 inline constexpr std::size_t frame_header_size = 8;
 
-// Parses the 8 bytes of a protocol header (bytes.size() >= 8; only the first 8 are read).
-// errc::invalid_protocol_header when they do not start "AMQP"; errc::unsupported_protocol for
-// an id other than 0, 2, 3 or a version other than 1.0.0 (the header is still returned in the
-// error-free fields a server needs to answer with its own header, see spec Part 2, 2.2).
+// Parses the 8 bytes of a protocol header (bytes.size() >= 8; only the first 8 are read;
+// fewer is errc::truncated at bytes.size()). The bytes are checked in order and the first bad
+// one is reported: errc::invalid_protocol_header at offset 0-3 when they do not start "AMQP";
+// errc::unsupported_protocol at offset 4 for an id other than 0, 2, 3, or at offset 5-7 for a
+// version other than 1.0.0. Either way a server answers with a header it supports and closes
+// (spec Part 2, 2.2), so it needs no more than the error.
 result<protocol_header> parse_protocol_header(bytes_view bytes);
+// Appends "AMQP" id 1 0 0.
 void write_protocol_header(writer& out, protocol_id id);
 
 enum class frame_type : std::uint8_t { amqp = 0, sasl = 1 };
@@ -55,17 +58,20 @@ struct frame_header {
   std::uint32_t size = 0;  // the whole frame, header included
   std::uint8_t doff = 2;   // data offset in 4-byte words
   frame_type type = frame_type::amqp;
-  std::uint16_t channel = 0;
+  std::uint16_t channel = 0;  // as on the wire; meaningless for SASL frames
 };
 
-// Parses and checks the first 8 bytes of a frame: size >= 8 and <= max_frame_size,
-// doff >= 2 and doff * 4 <= size, type 0 or 1.
+// Parses and checks the first 8 bytes of a frame (spec Part 2, 2.3.1), in this order:
+// errc::frame_size_too_small (offset 0) when size < 8, errc::frame_size_too_large (offset 0)
+// when size > max_frame_size, errc::invalid_data_offset (offset 4) when doff < 2 or
+// doff * 4 > size, errc::unknown_frame_type (offset 5) when the type is neither 0 nor 1.
+// Fewer than 8 bytes is errc::truncated at bytes.size(). max_frame_size is used as given.
 result<frame_header> parse_frame_header(bytes_view bytes, std::uint32_t max_frame_size);
 
 // A decoded frame; every view points into the bytes it was read from.
 struct frame_view {
   frame_type type = frame_type::amqp;
-  std::uint16_t channel = 0;
+  std::uint16_t channel = 0;   // always 0 for a SASL frame, whose channel bytes are ignored
   bytes_view extended_header;  // usually empty; ignored by AMQP 1.0
   value_view performative;     // the described performative; null for an empty frame
   bytes_view payload;          // bytes after the performative: a transfer's message bytes
@@ -74,20 +80,46 @@ struct frame_view {
   bool is_empty() const noexcept { return performative.is_null(); }
 };
 
-// Decodes a frame body: one described value, then an opaque payload.
-// errc::invalid_frame_body when the body does not start with a described value.
+// Decodes what follows a frame's 8-byte header: `body` holds the extended header and the frame
+// body (h.size - 8 bytes; extra bytes are ignored, fewer is errc::truncated at body.size()).
+// The frame body is one described value, validated by the value decoder, then an opaque
+// payload (spec Part 2, 2.3.2). Offsets in errors are relative to body.data():
+// - errc::invalid_frame_body when the frame body does not start with a described value
+//   (constructor 0x00), or a SASL frame is empty (spec Part 5, 5.3.1);
+// - any decoder error (errc::truncated, errc::unknown_format_code ...) of that value; the
+//   value cannot extend past the frame;
+// - errc::trailing_bytes at the first byte after the value of a SASL frame, whose body is
+//   exactly one value (spec Part 5, 5.3.1);
+// - errc::frame_size_too_small / errc::invalid_data_offset (offset 0) for a header that
+//   parse_frame_header would have refused.
+// An AMQP frame with no body is an empty frame (a heartbeat): performative null, no payload.
+// The result's offset is 0; frame_reader fills it in.
 result<frame_view> decode_frame_body(const frame_header& h, bytes_view body,
                                      const decode_limits& limits = {});
 
 struct frame_reader_options {
+  // Largest AMQP frame accepted. Values below 512 are raised to 512: every peer must accept
+  // frames of MIN-MAX-FRAME-SIZE (spec Part 2, 2.7.1 and 2.8.19).
   std::uint32_t max_frame_size = 1u << 20;
+  // Largest SASL frame accepted. The spec fixes it at MIN-MAX-FRAME-SIZE (Part 5, 5.3.1); it
+  // can be raised for mechanisms with large tokens. Values below 512 are raised to 512.
+  std::uint32_t max_sasl_frame_size = 512;
   decode_limits decode{};
 };
 
 // Cuts a byte stream into protocol headers and frames. It starts by expecting a protocol
 // header; after an AMQP header it reads AMQP frames, after a SASL header SASL frames until a
-// sasl-outcome frame (then a header again). After a TLS header the stream is TLS records,
-// which the reader does not decode: it reports errc::unsupported_protocol for them.
+// sasl-outcome frame (then a header again). In the SASL phase, "AMQP" where a frame would
+// start is read as the next protocol header: the client side of a SASL exchange sends no
+// sasl-outcome, and those 4 bytes as a frame size would be far above any SASL frame size.
+// After a TLS header the stream is TLS records, which the reader does not decode: it reports
+// errc::unsupported_protocol for them.
+//
+// Errors (offsets count from the start of the stream) are those of parse_protocol_header,
+// parse_frame_header and decode_frame_body, plus errc::unknown_frame_type at the frame's type
+// byte for an AMQP frame in the SASL phase or a SASL frame in the AMQP phase. The items and the
+// error are the same however the stream is cut into chunks; a bad protocol header is reported
+// as soon as its first bad byte arrives.
 class frame_reader {
  public:
   using item_type = std::variant<protocol_header, frame_view>;
@@ -101,13 +133,17 @@ class frame_reader {
 
   // Reads at most one item. `input` continues the stream where the previous call's consumed
   // bytes ended. A frame that `input` holds whole is viewed in place; a frame split across
-  // calls is gathered in an internal buffer (at most max_frame_size bytes). Either way the
+  // calls is gathered in an internal buffer (at most the frame size limit). Either way the
   // item's views are valid until the next call or until `input` is released, whichever is
-  // first. After an error the reader stays failed and consumes nothing more.
+  // first. Without an item or error, all of `input` was consumed. After an error the reader
+  // stays failed: every later call returns the same error and consumes nothing.
   read_result read(bytes_view input);
 
-  // The next item is a protocol header (used by the engine after SASL negotiation).
+  // The next item is a protocol header (used by the engine after SASL negotiation, or after
+  // TLS to read the protocol header that the secured stream starts with). Any partly read item
+  // is dropped. No effect once failed.
   void expect_protocol_header() noexcept;
+  // The AMQP frame size limit for frames whose header has not been read yet (raised to 512).
   void set_max_frame_size(std::uint32_t n) noexcept;
   // Bytes of the stream consumed so far.
   std::uint64_t position() const noexcept;
@@ -115,26 +151,33 @@ class frame_reader {
 
  private:
   frame_reader_options options_;
-  writer buffer_;  // a partial header or frame
+  writer buffer_;  // a partial header or frame, or the gathered frame last returned
   std::uint64_t position_ = 0;
-  enum class state : std::uint8_t { header, amqp_frames, sasl_frames, tls, failed } state_;
+  decode_error error_{};
+  enum class state : std::uint8_t { header, amqp_frames, sasl_frames, tls, failed };
+  state state_ = state::header;
+  bool buffer_returned_ = false;  // buffer_ holds the frame the last call returned
   friend struct frame_reader_impl;
 };
 
 // Appends one frame (header, performative, payload) to `out`, its size back-patched.
-// errc::frame_size_too_large (and nothing appended) when it would exceed max_frame_size.
+// errc::frame_size_too_large (and nothing appended) when it would exceed max_frame_size; an
+// encoder error (errc::value_too_large) likewise appends nothing. The channel of a SASL frame
+// is written as 0 (spec Part 5, 5.3.1).
 template <spec::composite T>
 std::error_code write_frame(writer& out, frame_type type, std::uint16_t channel,
                             const T& performative, bytes_view payload = {},
                             std::uint32_t max_frame_size = 0xffffffffu);
 
-// An empty frame (a heartbeat): 8 bytes, no body.
+// An empty AMQP frame (a heartbeat, spec Part 2, 2.4.5): 8 bytes, no body.
 void write_empty_frame(writer& out, std::uint16_t channel = 0);
 
 namespace detail {
-// Writes the 8-byte header placeholder; returns where the frame starts.
+// Writes the 8-byte header (size to be patched, doff 2, type, channel; 0 for SASL); returns
+// where the frame starts.
 std::size_t begin_frame(writer& out, frame_type type, std::uint16_t channel);
-// Back-patches the size, or rolls back and fails when it exceeds max_frame_size.
+// Back-patches the size of the frame begun at `start`, or truncates `out` back to `start` and
+// returns errc::frame_size_too_large when the frame exceeds max_frame_size.
 std::error_code end_frame(writer& out, std::size_t start, std::uint32_t max_frame_size);
 }  // namespace detail
 

@@ -52,9 +52,17 @@ struct message_view {
   value_view value() const noexcept;  // the amqp-value, null if none
 };
 
-// Decodes a whole message. Fails on undecodable values, non-section values, sections out of
-// order or repeated, mixed body kinds, more than one amqp-value, or wrong section contents
-// (annotations that are not maps, data that is not binary).
+// Decodes a whole message in one pass, without allocating; the views point into `bytes`.
+// Section descriptors may be codes or symbolic names. A message without a body section (even
+// an empty input) decodes with `body_kind::none`. Errors, with offsets relative to bytes[0]:
+// - the value decoder's error for bytes that are not a well-formed value;
+// - errc::invalid_section at the start of a value that is not a described section or has a
+//   descriptor that names no section;
+// - errc::section_order at the start of a section out of order or repeated, of a body section
+//   of another kind than the first, or of a second amqp-value;
+// - errc::field_type_mismatch at the section's value when annotations, application-properties
+//   or footer are not a map, data is not a binary, amqp-sequence is not a list;
+// - the errors of spec::decode for header and properties.
 result<message_view> decode_message(bytes_view bytes, const decode_limits& limits = {});
 
 // An owned message.
@@ -78,6 +86,7 @@ struct message {
     std::optional<std::string> group_id;
     std::optional<std::uint32_t> group_sequence;
     std::optional<std::string> reply_to_group_id;
+    friend bool operator==(const properties_type&, const properties_type&) = default;
   } properties;
 
   amqp::map application_properties;  // omitted when empty
@@ -89,13 +98,23 @@ struct message {
   void set_data(bytes_view bytes);   // one data section
   void set_value(value v);           // one amqp-value section
 
-  // Deep copy of a decoded message.
+  // Deep copy of a decoded message (absent and empty map sections both become empty maps).
   static message from_view(const message_view& v);
+
+  // Field by field; values compare as amqp::value does (maps in wire order).
+  friend bool operator==(const message& a, const message& b) noexcept;
 };
 
-// Appends the encoded message to `out` (sections in spec order, canonical encodings).
+// Appends the encoded message to `out` (sections in spec order, canonical encodings, empty
+// sections omitted). Allocates nothing once `out` has the capacity. Errors (`out` unchanged):
+// errc::field_type_mismatch when a body element does not fit `body_type` (data: binary,
+// amqp_sequence: list), errc::section_order when the number of body elements does not fit
+// `body_type` (spec Part 3, 3.2: data and amqp_sequence one or more, amqp_value exactly one,
+// none zero), errc::value_too_large from the encoder.
 std::error_code encode_message(writer& out, const message& m);
-// Re-encodes a decoded message canonically.
+// Re-encodes a decoded message canonically: the sections it has, in the same order, with
+// descriptor codes and smallest encodings; decoding the result gives an equal message. Errors
+// as above (`out` unchanged).
 std::error_code encode_message(writer& out, const message_view& m);
 
 }  // namespace amqp

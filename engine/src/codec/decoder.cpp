@@ -1,6 +1,8 @@
 // The validating decoder: every byte a peer sends passes through here once.
 #include "amqp/codec/decoder.hpp"
 
+#include <cstring>
+
 #include "format.hpp"
 
 namespace amqp {
@@ -11,7 +13,18 @@ using detail::format_table;
 using detail::load_be32;
 using detail::load_width;
 
-bool is_scalar_value(std::uint32_t c) { return c <= 0x10ffff && (c < 0xd800 || c > 0xdfff); }
+// Offset of the first byte outside 7-bit ASCII, or n; eight bytes at a time.
+std::size_t non_ascii_offset(const std::uint8_t* p, std::size_t n) noexcept {
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t block;
+    std::memcpy(&block, p + i, 8);
+    if (block & 0x8080808080808080ull) break;
+  }
+  for (; i < n; ++i)
+    if (p[i] >= 0x80) return i;
+  return n;
+}
 
 class validator {
  public:
@@ -45,6 +58,14 @@ class validator {
     return false;
   }
 
+  // An element that runs past the end of its list, map or array: the compound's size is
+  // wrong, and no amount of further input would fix it, so this is not `truncated`.
+  bool overran_compound() {
+    if (error_.code == errc::truncated || error_.code == errc::size_exceeds_input)
+      error_.code = errc::compound_size_mismatch;
+    return false;
+  }
+
   // The payload of a non-described format `code` at p; `at` is where its constructor was.
   bool payload(std::uint8_t code, const std::uint8_t* at, const std::uint8_t*& p,
                const std::uint8_t* end, std::uint32_t depth, value_view& out) {
@@ -70,8 +91,8 @@ class validator {
           const std::size_t bad = utf8_error_offset(s);
           if (bad != len) return fail(errc::invalid_utf8, p + bad);
         } else if (fi.type == kind::symbol) {
-          for (std::uint32_t i = 0; i < len; ++i)
-            if (p[i] >= 0x80) return fail(errc::invalid_symbol, p + i);
+          const std::size_t bad = non_ascii_offset(p, len);
+          if (bad != len) return fail(errc::invalid_symbol, p + bad);
         }
         out = value_view::from_raw({p, nullptr, len, 0, code, 0});
         p += len;
@@ -86,7 +107,7 @@ class validator {
 
   bool fixed_content(std::uint8_t code, const std::uint8_t* p) {
     if (code == format_code::boolean && *p > 1) return fail(errc::invalid_boolean, p);
-    if (code == format_code::char_ && !is_scalar_value(load_be32(p)))
+    if (code == format_code::char_ && !detail::is_unicode_scalar(load_be32(p)))
       return fail(errc::invalid_char, p);
     return true;
   }
@@ -114,9 +135,9 @@ class validator {
       if (fi.type == kind::map && count % 2 != 0) return fail(errc::odd_map_count, count_at);
       value_view ignored;
       for (std::uint32_t i = 0; i < count; ++i)
-        if (!value(p, body_end, depth + 1, ignored)) return false;
+        if (!value(p, body_end, depth + 1, ignored)) return overran_compound();
     } else if (!array_elements(count, count_at, p, body_end, depth)) {
-      return false;
+      return overran_compound();
     }
     if (p != body_end) return fail(errc::compound_size_mismatch, p);
     out = value_view::from_raw(
@@ -126,14 +147,14 @@ class validator {
 
   bool array_elements(std::uint32_t count, const std::uint8_t* count_at, const std::uint8_t*& p,
                       const std::uint8_t* end, std::uint32_t depth) {
-    if (p == end) return fail(errc::truncated, p);
+    if (p == end) return fail(errc::compound_size_mismatch, p);  // no element constructor
     const std::uint8_t* ctor = p;
     std::uint8_t code = *p++;
     if (code == format_code::described) {
       if (p != end && *p == format_code::described) return fail(errc::nested_descriptor, p);
       value_view ignored;
       if (!value(p, end, depth + 1, ignored)) return false;
-      if (p == end) return fail(errc::truncated, p);
+      if (p == end) return fail(errc::compound_size_mismatch, p);
       ctor = p;
       code = *p++;
       if (code == format_code::described) return fail(errc::nested_descriptor, ctor);

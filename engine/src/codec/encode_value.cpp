@@ -2,6 +2,7 @@
 // share one constructor and so need their widest member measured first.
 #include <cstring>
 #include <limits>
+#include <utility>
 
 #include "amqp/codec/encoder.hpp"
 #include "format.hpp"
@@ -41,6 +42,11 @@ std::uint64_t unsigned_of(value_view v) {
 }
 std::int64_t signed_of(value_view v) { return v.type() == kind::int_ ? v.as_int() : v.as_long(); }
 std::size_t bytes_of(value_view v) { return v.as_binary().size(); }
+bool valid_char(const value& v) {
+  const char32_t* c = v.get_if<char32_t>();
+  return c && detail::is_unicode_scalar(*c);
+}
+bool valid_char(value_view v) { return detail::is_unicode_scalar(v.as_char()); }
 
 template <class T>
 std::uint64_t bits_of(T x) {
@@ -108,16 +114,19 @@ class value_encoder {
   void array(kind type, const Descriptor* descriptor, const Elements& elements) {
     std::uint32_t n = 0;
     for (const auto& x : elements) {
-      if (x.type() != type) {
-        e_.error_ = make_error_code(errc::array_element_mismatch);
-        return;
-      }
+      if (x.type() != type) return refuse(errc::array_element_mismatch);
+      if (type == kind::char_ && !valid_char(x)) return refuse(errc::invalid_char);
       ++n;
     }
-    if (type == kind::described) {  // an array of described values needs a shared descriptor
-      e_.error_ = make_error_code(errc::array_element_mismatch);
-      return;
-    }
+    // An array of described values has one shared descriptor (the `descriptor` argument);
+    // described elements would each need their own.
+    if (type == kind::described) return refuse(errc::array_element_mismatch);
+    if (descriptor && descriptor->type() == kind::described)
+      return refuse(errc::nested_descriptor);
+
+    // Errors are reported from this array's own elements only: an error left over from an
+    // earlier value must not be mistaken for one here, nor be overwritten.
+    const std::error_code earlier = std::exchange(e_.error_, {});
     const encoder::mark m = e_.begin(format_code::array8);
     if (descriptor) {
       out_.push_back(format_code::described);
@@ -127,20 +136,22 @@ class value_encoder {
     const bool wide = needs_wide(type, elements);
     out_.push_back(element_code(type, wide));
     const std::size_t first = out_.size();
-    bool ok = write_payloads(type, wide, elements);
-    if (!ok && !wide) {  // a compound element outgrew the 1-byte form: redo them all wide
+    outcome r = e_.error_ ? outcome::failed : write_payloads(type, wide, elements);
+    if (r == outcome::too_narrow) {  // a compound element outgrew the 1-byte form: redo all wide
       out_.truncate(first);
       out_.data()[ctor_pos] = element_code(type, true);
-      ok = write_payloads(type, true, elements);
+      r = write_payloads(type, true, elements);
     }
-    if (!ok) {
+    if (r != outcome::ok) {
       out_.truncate(m.pos);
       e_.count_ = m.count_before;
-      e_.error_ = make_error_code(errc::value_too_large);
+      if (!e_.error_) e_.error_ = make_error_code(errc::value_too_large);
+      if (earlier) e_.error_ = earlier;
       return;
     }
     e_.count_ = n;
     e_.end(m, 0);
+    if (earlier) e_.error_ = earlier;
   }
 
  private:
@@ -168,6 +179,7 @@ class value_encoder {
     return false;
   }
 
+  // Never a zero-width constructor except for null: see encoder::value in the header.
   static std::uint8_t element_code(kind type, bool wide) {
     switch (type) {
       case kind::null: return format_code::null;
@@ -199,19 +211,28 @@ class value_encoder {
     return format_code::null;
   }
 
+  enum class outcome { ok, too_narrow, failed };
+
+  // Writes nothing and records why.
+  void refuse(errc why) {
+    if (!e_.error_) e_.error_ = make_error_code(why);
+  }
+
   template <class Elements>
-  bool write_payloads(kind type, bool wide, const Elements& elements) {
+  outcome write_payloads(kind type, bool wide, const Elements& elements) {
     const std::uint8_t code = element_code(type, wide);
-    for (const auto& x : elements)
-      if (!payload(code, x)) return false;
-    return true;
+    for (const auto& x : elements) {
+      const outcome r = payload(code, x);
+      if (r != outcome::ok) return r;
+    }
+    return outcome::ok;
   }
 
   // One element without its constructor. Fixed-width elements are written from their bits;
   // variable and compound ones are encoded normally and their prefix rewritten to the array's
   // width (the encoder chose the smallest, the array may need the wide one).
   template <class Element>
-  bool payload(std::uint8_t code, const Element& x) {
+  outcome payload(std::uint8_t code, const Element& x) {
     const detail::format_info want = detail::format_table[code];
     if (want.cat == detail::category::fixed) {
       if (want.width == 16) {
@@ -221,13 +242,13 @@ class value_encoder {
         std::uint8_t* p = out_.extend(want.width);
         for (int i = want.width - 1; i >= 0; --i, bits >>= 8) p[i] = static_cast<std::uint8_t>(bits);
       }
-      return true;
+      return outcome::ok;
     }
     const std::size_t start = out_.size();
     const std::uint32_t saved = e_.count_;
     e_.value(x);
     e_.count_ = saved;
-    if (e_.error_) return false;
+    if (e_.error_) return outcome::failed;
     const std::uint8_t got = out_.data()[start];
     // Variable and compound: the normal encoding chose its own width; convert if needed.
     const detail::format_info have = detail::format_table[got];
@@ -236,13 +257,13 @@ class value_encoder {
       std::uint8_t* p = out_.extend(want.width * 2);
       std::memset(p, 0, want.width * 2);
       p[want.width - 1] = want.width;  // the size covers the count
-      return true;
+      return outcome::ok;
     }
     if (have.width == want.width) {
       out_.erase(start, 1);
-      return true;
+      return outcome::ok;
     }
-    if (want.width == 1) return false;  // caller retries with the wide form
+    if (want.width == 1) return outcome::too_narrow;  // the caller retries all wide
     // Widen a 1-byte length (and count) prefix to 4 bytes.
     const std::uint8_t* p = out_.data() + start + 1;
     const std::uint32_t size = p[0];
@@ -250,14 +271,14 @@ class value_encoder {
       out_.erase(start, 2);
       std::uint8_t* q = out_.insert_gap(start, 4);
       detail::store_be32(q, size);
-      return true;
+      return outcome::ok;
     }
     const std::uint32_t count = p[1];
     out_.erase(start, 3);
     std::uint8_t* q = out_.insert_gap(start, 8);
     detail::store_be32(q, size + 3);
     detail::store_be32(q + 4, count);
-    return true;
+    return outcome::ok;
   }
 
   encoder& e_;
@@ -304,6 +325,11 @@ void encoder::value(const amqp::value& v) {
           const amqp::value* d = x.descriptor.empty() ? nullptr : &*x.descriptor.front();
           value_encoder(*this).array(x.element_type, d, x.elements);
         } else if constexpr (std::is_same_v<T, amqp::described>) {
+          // Part 1, 1.2: a descriptor is not itself described.
+          if (x.descriptor->type() == kind::described) {
+            if (!error_) error_ = make_error_code(errc::nested_descriptor);
+            return;
+          }
           out_.push_back(format_code::described);
           value(*x.descriptor);
           --count_;

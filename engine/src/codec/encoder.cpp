@@ -134,6 +134,10 @@ void encoder::decimal128(const amqp::decimal128& v) {
 }
 
 void encoder::char_(char32_t v) {
+  if (!detail::is_unicode_scalar(v)) {  // the decoder would reject it
+    if (!error_) error_ = make_error_code(errc::invalid_char);
+    return;
+  }
   std::uint8_t* p = out_.extend(5);
   p[0] = format_code::char_;
   store_be32(p + 1, static_cast<std::uint32_t>(v));
@@ -168,7 +172,7 @@ void encoder::variable(std::uint8_t code8, bytes_view v) {
     store_be32(p + 1, static_cast<std::uint32_t>(n));
     p += 5;
   } else {
-    error_ = make_error_code(errc::value_too_large);
+    if (!error_) error_ = make_error_code(errc::value_too_large);
     return;
   }
   if (n) std::memcpy(p, v.data(), n);
@@ -212,8 +216,10 @@ void encoder::end(mark m, std::uint8_t empty_code) {
     p[0] = code32;
     store_be32(p + 1, static_cast<std::uint32_t>(body + 4));
     store_be32(p + 5, n);
-  } else {
-    error_ = make_error_code(errc::value_too_large);
+  } else {  // over 4 GiB: drop the compound rather than leave a header that lies
+    out_.truncate(m.pos);
+    count_ = m.count_before;
+    if (!error_) error_ = make_error_code(errc::value_too_large);
   }
 }
 

@@ -97,6 +97,11 @@ inline void store_be64(std::uint8_t* p, std::uint64_t v) noexcept {
   std::memcpy(p, &v, 8);
 }
 
+// A Unicode scalar value: what a char may hold (Part 1, 1.6.16; no surrogates, <= U+10FFFF).
+constexpr bool is_unicode_scalar(std::uint32_t c) noexcept {
+  return c <= 0x10ffff && (c < 0xd800 || c > 0xdfff);
+}
+
 // Reads a 1- or 4-byte size/count prefix.
 inline std::uint32_t load_width(const std::uint8_t* p, std::uint8_t width) noexcept {
   return width == 1 ? *p : load_be32(p);

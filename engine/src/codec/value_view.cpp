@@ -227,7 +227,9 @@ bool operator==(const value_view& a, const value_view& b) noexcept {
       return a.count() == b.count() && equal_ranges(a.as_map(), b.as_map());
     case kind::array: {
       const array_view x = a.as_array(), y = b.as_array();
+      // The described kind too: empty arrays of described ints and strings differ.
       return x.size() == y.size() && x.element_type() == y.element_type() &&
+             kind_of(x.element_format()) == kind_of(y.element_format()) &&
              x.descriptor() == y.descriptor() && equal_ranges(x, y);
     }
     case kind::described: {

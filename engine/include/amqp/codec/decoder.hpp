@@ -3,6 +3,9 @@
 // The decoder checks everything once (every size, count, format code, UTF-8 string, ASCII
 // symbol, char, nesting depth) and hands back a `value_view` into the input. It allocates
 // nothing. Every failure names the reason and the byte offset, relative to `input.data()`.
+// `errc::truncated` and `errc::size_exceeds_input` mean exactly that the input ends before the
+// value does, so more bytes could complete it; an element running past the size of its own
+// list, map or array is `errc::compound_size_mismatch`, which more input cannot cure.
 //
 //   std::size_t used = 0;
 //   auto v = amqp::decode_value_prefix(bytes, used);   // one value at the start of bytes

@@ -11,7 +11,10 @@
 //   e.end_list(l);            // c0 0a 02 a1 05 68 65 6c 6c 6f 52 2a
 //
 // Strings are written as given: the caller passes valid UTF-8, and ASCII for symbols.
-// A value too large for any encoding (a string over 4 GiB) sets `error()` and writes nothing.
+// A value the encoder cannot write sets `error()` and writes nothing: one too large for any
+// encoding (a string over 4 GiB: value_too_large), an array whose elements differ in kind
+// (array_element_mismatch), a char that is not a Unicode scalar value (invalid_char), a
+// descriptor that is itself described (nested_descriptor). The first error is kept.
 #pragma once
 
 #include <cstddef>
@@ -72,6 +75,9 @@ class encoder {
   void symbol_array(std::span<const symbol_view> symbols);
 
   // Any value, in canonical (smallest) encoding; a view is re-encoded, not copied.
+  // Array elements share the narrowest constructor that fits them all, but never a zero-width
+  // one (true, false, uint0, ulong0, list0): decoders cap how many zero-width elements they
+  // accept (decode_limits::max_zero_width_elements), so those take their 1-byte forms.
   void value(const amqp::value& v);
   void value(value_view v);
 

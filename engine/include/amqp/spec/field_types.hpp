@@ -3,13 +3,15 @@
 // `value_ref` stands for a field of type `*` (any value that provides an archetype, such as a
 // message-id or a delivery-state) and for map-typed fields (`fields`, `annotations`,
 // `filter-set`): decoded, it views the input; to encode, it may point at an owned value.
-// `symbols` stands for the `symbol[]` fields: one symbol or an array of them.
+// `symbols` stands for the `symbol[]` fields: one symbol or an array of them on the wire, always
+// sent as an array.
 //
 //   amqp::value id = std::string("order-17");
 //   props.message_id = id;                      // encodes the owned value, no copy
 //   for (amqp::symbol_view s : open.offered_capabilities) ...
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <span>
 #include <string_view>
@@ -62,8 +64,10 @@ class symbols {
     iterator(const symbol_view* p, std::size_t left) noexcept : p_(p), left_(left) {}
     symbol_view operator*() const noexcept { return p_ ? *p_ : (*a_).as_symbol(); }
     iterator& operator++() noexcept {
-      if (p_) ++p_;
-      else ++a_;
+      if (p_)
+        ++p_;
+      else
+        ++a_;
       --left_;
       return *this;
     }
@@ -84,6 +88,13 @@ class symbols {
 
   symbols() = default;
   symbols(std::span<const symbol_view> s) noexcept : span_(s) {}  // NOLINT: implicit
+  // A named array of symbols (it must outlive this); a temporary one would dangle.
+  template <std::size_t N>
+  symbols(const std::array<symbol_view, N>& a) noexcept : span_(a) {}  // NOLINT: implicit
+  template <std::size_t N>
+  symbols(const std::array<symbol_view, N>&&) = delete;
+  template <std::size_t N>
+  symbols(const symbol_view (&a)[N]) noexcept : span_(a) {}  // NOLINT: implicit
   // Precondition: v is null, a symbol, or an array of symbols.
   static symbols from_view(value_view v) noexcept {
     symbols s;
@@ -94,17 +105,23 @@ class symbols {
 
   std::size_t size() const noexcept {
     switch (view_.type()) {
-      case kind::symbol: return 1;
-      case kind::array: return view_.as_array().size();
-      default: return span_.size();
+      case kind::symbol:
+        return 1;
+      case kind::array:
+        return view_.as_array().size();
+      default:
+        return span_.size();
     }
   }
   bool empty() const noexcept { return size() == 0; }
   iterator begin() const noexcept {
     switch (view_.type()) {
-      case kind::symbol: return {&single_, 1};
-      case kind::array: return {view_.as_array().begin(), view_.as_array().size()};
-      default: return {span_.data(), span_.size()};
+      case kind::symbol:
+        return {&single_, 1};
+      case kind::array:
+        return {view_.as_array().begin(), view_.as_array().size()};
+      default:
+        return {span_.data(), span_.size()};
     }
   }
   iterator end() const noexcept { return {}; }

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Runs the codec benchmarks of a bench build (see codec_bench.cpp) and, when valgrind is
+# installed, counts the instructions of each operation with callgrind: unlike times, those
+# counts repeat exactly on a loaded machine.
+#
+#   bench/run.sh BUILD_DIR
+#   BENCH_MIN_TIME=2 BENCH_REPETITIONS=9 bench/run.sh build/bench   # longer, steadier runs
+set -euo pipefail
+
+if [ $# -lt 1 ]; then
+  echo "usage: bench/run.sh BUILD_DIR" >&2
+  exit 2
+fi
+exe="$1/bench/codec_bench"
+if [ ! -x "$exe" ]; then
+  echo "$exe is not built (configure with -DAMQP_BENCH=ON, or use the bench preset)" >&2
+  exit 1
+fi
+
+# Pin to one CPU (the last) so that the run does not migrate between cores.
+pin=()
+if command -v taskset >/dev/null 2>&1; then
+  cpu=$(( $(nproc) - 1 ))
+  pin=(taskset -c "$cpu")
+fi
+
+echo "== codec benchmarks (${pin[*]:-not pinned})"
+"${pin[@]}" "$exe" --benchmark_min_time="${BENCH_MIN_TIME:-0.5}" \
+  --benchmark_repetitions="${BENCH_REPETITIONS:-5}" --benchmark_report_aggregates_only=true
+
+if ! command -v valgrind >/dev/null 2>&1; then
+  echo
+  echo "(valgrind is not installed: no instruction counts)"
+  exit 0
+fi
+
+echo
+echo "== instructions per operation (callgrind, inside run_measured only)"
+n=2000
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+printf '%-16s %12s %12s %10s\n' operation ours proton proton/ours
+for op in message_encode message_decode transfer_encode transfer_decode; do
+  declare -A ir=()
+  for impl in ours proton; do
+    out="$tmp/$impl.$op"
+    valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect='*run_measured*' \
+      "$exe" --instructions "$impl" "$op" "$n" >/dev/null 2>"$tmp/log" || {
+      cat "$tmp/log" >&2
+      exit 1
+    }
+    total=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$out")
+    [ -n "$total" ] || total=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$out")
+    ir[$impl]=$(( total / n ))
+  done
+  printf '%-16s %12s %12s %9sx\n' "$op" "${ir[ours]}" "${ir[proton]}" \
+    "$(awk -v a="${ir[proton]}" -v b="${ir[ours]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+done

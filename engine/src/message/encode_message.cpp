@@ -1,0 +1,149 @@
+// Encoding messages: sections in spec order (Part 3, 3.2), header and properties through the
+// spec table, everything else in the encoder's canonical (smallest) form.
+#include <algorithm>
+
+#include "amqp/message.hpp"
+#include "amqp/spec/codec.hpp"
+#include "body.hpp"
+#include "section.hpp"
+
+namespace amqp {
+namespace {
+
+using detail::code_of;
+using detail::section;
+
+bytes_view bytes_of(const std::string& s) noexcept {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+bool has_properties(const message::properties_type& p) noexcept {
+  return !p.message_id.is_null() || p.user_id || !p.to.is_null() || p.subject ||
+         !p.reply_to.is_null() || !p.correlation_id.is_null() || p.content_type ||
+         p.content_encoding || p.absolute_expiry_time || p.creation_time || p.group_id ||
+         p.group_sequence || p.reply_to_group_id;
+}
+
+// The spec struct viewing the owned fields, so that the table drives the encoding.
+spec::properties view_of(const message::properties_type& p) noexcept {
+  spec::properties v;
+  v.message_id = p.message_id;
+  if (p.user_id) v.user_id = bytes_of(*p.user_id);
+  v.to = p.to;
+  if (p.subject) v.subject = *p.subject;
+  v.reply_to = p.reply_to;
+  v.correlation_id = p.correlation_id;
+  if (p.content_type) v.content_type = symbol_view(*p.content_type);
+  if (p.content_encoding) v.content_encoding = symbol_view(*p.content_encoding);
+  v.absolute_expiry_time = p.absolute_expiry_time;
+  v.creation_time = p.creation_time;
+  if (p.group_id) v.group_id = *p.group_id;
+  v.group_sequence = p.group_sequence;
+  if (p.reply_to_group_id) v.reply_to_group_id = *p.reply_to_group_id;
+  return v;
+}
+
+void map_section(encoder& e, section s, const map& entries) {
+  if (entries.empty()) return;
+  e.descriptor(code_of(s));
+  const encoder::mark m = e.begin_map();
+  for (const auto& [k, v] : entries) {
+    e.value(k);
+    e.value(v);
+  }
+  e.end_map(m);
+}
+
+void map_section(encoder& e, section s, value_view v) {
+  if (v.is_null()) return;
+  e.descriptor(code_of(s));
+  e.value(v);
+}
+
+section body_section(body_kind k) noexcept {
+  return k == body_kind::data            ? section::data
+         : k == body_kind::amqp_sequence ? section::amqp_sequence
+                                         : section::amqp_value;
+}
+
+// The number of sections a body kind allows (spec Part 3, 3.2) and the kind of their values.
+errc check_body(body_kind k, std::size_t count, auto&& kind_at) {
+  switch (k) {
+    case body_kind::none:
+      return count == 0 ? errc{} : errc::section_order;
+    case body_kind::amqp_value:
+      return count == 1 ? errc{} : errc::section_order;
+    case body_kind::data:
+    case body_kind::amqp_sequence:
+      break;
+  }
+  if (count == 0) return errc::section_order;
+  const kind want = k == body_kind::data ? kind::binary : kind::list;
+  for (std::size_t i = 0; i < count; ++i)
+    if (kind_at(i) != want) return errc::field_type_mismatch;
+  return {};
+}
+
+// Encoder failures (a value over 4 GiB) leave the writer as it was.
+std::error_code finish(encoder& e, writer& out, std::size_t start) {
+  if (!e.error()) return {};
+  out.truncate(start);
+  return e.error();
+}
+
+}  // namespace
+
+std::error_code encode_message(writer& out, const message& m) {
+  const errc ec = check_body(m.body_type, m.body.size(),
+                             [&](std::size_t i) { return m.body[i].type(); });
+  if (ec != errc{}) return ec;
+
+  const std::size_t start = out.size();
+  encoder e(out);
+  if (m.header) spec::encode(e, *m.header);
+  map_section(e, section::delivery_annotations, m.delivery_annotations);
+  map_section(e, section::message_annotations, m.message_annotations);
+  if (has_properties(m.properties)) spec::encode(e, view_of(m.properties));
+  map_section(e, section::application_properties, m.application_properties);
+  if (m.body_type != body_kind::none) {
+    const std::uint64_t code = code_of(body_section(m.body_type));
+    for (const value& b : m.body) {
+      e.descriptor(code);
+      e.value(b);
+    }
+  }
+  map_section(e, section::footer, m.footer);
+  return finish(e, out, start);
+}
+
+std::error_code encode_message(writer& out, const message_view& m) {
+  for (value_view v :
+       {m.delivery_annotations, m.message_annotations, m.application_properties, m.footer})
+    if (!v.is_null() && v.type() != kind::map) return errc::field_type_mismatch;
+  // A decoded view's body_bytes hold every section; a view built by hand has only the array.
+  if (m.body_bytes.empty()) {
+    if (m.body_count > message_view::max_body_sections) return errc::section_order;
+    const errc ec = check_body(m.body, m.body_count,
+                               [&](std::size_t i) { return m.body_sections[i].type(); });
+    if (ec != errc{}) return ec;
+  }
+
+  const std::size_t start = out.size();
+  encoder e(out);
+  if (m.header) spec::encode(e, *m.header);
+  map_section(e, section::delivery_annotations, m.delivery_annotations);
+  map_section(e, section::message_annotations, m.message_annotations);
+  if (m.properties) spec::encode(e, *m.properties);
+  map_section(e, section::application_properties, m.application_properties);
+  if (m.body != body_kind::none) {
+    const std::uint64_t code = code_of(body_section(m.body));
+    detail::for_each_body_section(m, [&](value_view b) {
+      e.descriptor(code);
+      e.value(b);
+    });
+  }
+  map_section(e, section::footer, m.footer);
+  return finish(e, out, start);
+}
+
+}  // namespace amqp

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer target of a fuzz build for a while and summarises what each did.
+#
+#   fuzz/run.sh BUILD_DIR [SECONDS=60]
+#
+# Each target fuzzes for SECONDS with a working corpus in BUILD_DIR/fuzz-work/<target>, seeded
+# from fuzz/corpus/<target> and from the public corpora in ../shared/corpus when they are there
+# (read in place, never written). Leak detection is on. A crash, leak, timeout or out-of-memory
+# input is copied into fuzz/regressions/<target>/, where ctest replays it from then on, and the
+# script exits non-zero.
+set -uo pipefail
+
+if [ $# -lt 1 ]; then
+  echo "usage: fuzz/run.sh BUILD_DIR [SECONDS=60]" >&2
+  exit 2
+fi
+build=$(cd "$1" && pwd)
+seconds=${2:-60}
+here=$(cd "$(dirname "$0")" && pwd)
+
+# The shared folder the build was configured with, or ../shared beside the checkout.
+shared=${AMQP_SHARED_DIR:-}
+if [ -z "$shared" ] && [ -f "$build/CMakeCache.txt" ]; then
+  shared=$(sed -n 's/^AMQP_SHARED_DIR:[A-Z]*=//p' "$build/CMakeCache.txt")
+fi
+[ -n "$shared" ] || shared="$here/../../shared"
+
+# target | public corpora | longest input libFuzzer generates
+targets=(
+  "value_decode|type-vectors go-amqp-marshal|4096"
+  "message_decode|message-decode|4096"
+  "frame_reader|connection-driver proactor-receive go-amqp-conn|16384"
+  "inspect|connection-driver proactor-receive go-amqp-conn|8192"
+)
+
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:${ASAN_OPTIONS:-}"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}"
+
+status=0
+summary=()
+for entry in "${targets[@]}"; do
+  IFS='|' read -r name public max_len <<<"$entry"
+  exe="$build/fuzz/fuzz_$name"
+  if [ ! -x "$exe" ]; then
+    echo "== $name: $exe not built, skipped"
+    summary+=("$(printf '%-15s %s' "$name" "not built")")
+    continue
+  fi
+  work="$build/fuzz-work/$name"
+  artifacts="$build/fuzz-work/$name-artifacts"
+  mkdir -p "$work" "$artifacts"
+  rm -f "$artifacts"/*
+  seeds=()
+  [ -d "$here/corpus/$name" ] && seeds+=("$here/corpus/$name")
+  [ -d "$here/regressions/$name" ] && seeds+=("$here/regressions/$name")
+  for p in $public; do
+    [ -d "$shared/corpus/$p" ] && seeds+=("$shared/corpus/$p")
+  done
+  log="$build/fuzz-work/$name.log"
+  echo "== $name: fuzzing for ${seconds}s (log: $log)"
+  # The working corpus comes first: libFuzzer writes new inputs only into the first folder.
+  "$exe" "$work" "${seeds[@]}" \
+    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="$max_len" \
+    -print_final_stats=1 -detect_leaks=1 -artifact_prefix="$artifacts/" >"$log" 2>&1
+  rc=$?
+
+  last=$(grep -E '^#[0-9]+' "$log" | tail -n 1)
+  cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
+  ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
+  execs=$(sed -n 's/^stat::number_of_executed_units: //p' "$log" | tail -n 1)
+  rate=$(sed -n 's/^stat::average_exec_per_sec: //p' "$log" | tail -n 1)
+  added=$(sed -n 's/^stat::new_units_added: //p' "$log" | tail -n 1)
+  line=$(printf '%-15s execs %-10s exec/s %-7s cov %-6s ft %-7s new units %s' \
+    "$name" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "${added:-?}")
+
+  if [ $rc -ne 0 ]; then
+    status=1
+    mkdir -p "$here/regressions/$name"
+    found=0
+    for f in "$artifacts"/crash-* "$artifacts"/leak-* "$artifacts"/timeout-* "$artifacts"/oom-*; do
+      [ -f "$f" ] || continue
+      cp "$f" "$here/regressions/$name/"
+      echo "   saved $(basename "$f") to fuzz/regressions/$name/"
+      found=1
+    done
+    [ $found -eq 1 ] || echo "   exited $rc without a reproducer; see $log"
+    grep -E 'ERROR: |SUMMARY: |runtime error' "$log" | head -n 5 | sed 's/^/   /'
+    line="$line  FAILED (exit $rc)"
+  fi
+  echo "   $line"
+  summary+=("$line")
+done
+
+echo
+echo "== fuzz summary (${seconds}s per target)"
+printf '%s\n' "${summary[@]}"
+exit $status

@@ -1,0 +1,151 @@
+// Fuzz target: cutting a connection's byte stream into protocol headers and frames
+// (spec Part 2, 2.2 and 2.3; Part 5, 5.3).
+//
+// The same stream is fed to fresh readers whole, in chunks whose sizes derive from the data, one
+// byte at a time (short inputs only), and, for go-amqp style inputs that mark their reads with
+// "SPLIT\n", in those reads (the markers removed). Oracle: every way of feeding yields the same
+// items (header values; frame type, channel, offset, extended header, performative and payload)
+// and the same error at the same stream offset, the reader never stalls on non-empty input, and
+// once failed it stays failed. Any difference traps.
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "amqp/frame.hpp"
+
+namespace {
+
+void put_u64(std::string& log, std::uint64_t v) { log.append(reinterpret_cast<const char*>(&v), 8); }
+
+void put_bytes(std::string& log, amqp::bytes_view b) {
+  put_u64(log, b.size());
+  log.append(reinterpret_cast<const char*>(b.data()), b.size());
+}
+
+// Appends what the item says, owned, since its views die with the next read.
+void record(std::string& log, const amqp::frame_reader::item_type& item) {
+  if (const auto* h = std::get_if<amqp::protocol_header>(&item)) {
+    log += 'H';
+    log += static_cast<char>(h->id);
+    log += static_cast<char>(h->major);
+    log += static_cast<char>(h->minor);
+    log += static_cast<char>(h->revision);
+    return;
+  }
+  const auto& f = std::get<amqp::frame_view>(item);
+  log += 'F';
+  log += static_cast<char>(f.type);
+  put_u64(log, f.channel);
+  put_u64(log, f.offset);
+  put_bytes(log, f.extended_header);
+  amqp::writer w;
+  if (!f.is_empty()) amqp::encoder(w).value(f.performative);
+  put_bytes(log, w.view());
+  put_bytes(log, f.payload);
+}
+
+struct outcome {
+  std::string log;
+  bool failed = false;
+  std::uint64_t position = 0;
+};
+
+// Feeds `chunks` (consecutive pieces of one stream) to a fresh reader.
+outcome feed(const amqp::frame_reader_options& options, amqp::bytes_view stream,
+             const std::vector<std::size_t>& chunk_sizes) {
+  amqp::frame_reader reader(options);
+  outcome out;
+  std::size_t at = 0;
+  for (std::size_t size : chunk_sizes) {
+    amqp::bytes_view chunk = stream.subspan(at, size);
+    at += size;
+    while (true) {
+      auto r = reader.read(chunk);
+      if (r.consumed > chunk.size()) __builtin_trap();
+      if (r.item) record(out.log, *r.item);
+      if (r.error) {
+        if (r.item || !reader.failed()) __builtin_trap();
+        out.log += 'E';
+        put_u64(out.log, static_cast<std::uint64_t>(r.error->code));
+        put_u64(out.log, r.error->offset);
+        // A failed reader consumes nothing more and repeats its error.
+        auto again = reader.read(chunk.subspan(r.consumed));
+        if (again.consumed != 0 || again.item || !again.error || !(*again.error == *r.error))
+          __builtin_trap();
+        out.failed = true;
+        out.position = reader.position();
+        return out;
+      }
+      chunk = chunk.subspan(r.consumed);
+      if (chunk.empty()) break;
+      if (!r.item && r.consumed == 0) __builtin_trap();  // stalled on input it could read
+    }
+    // Reading nothing is harmless between chunks.
+    auto idle = reader.read({});
+    if (idle.consumed != 0 || idle.item || idle.error) __builtin_trap();
+  }
+  out.position = reader.position();
+  if (out.position != stream.size()) __builtin_trap();  // everything is consumed or buffered
+  return out;
+}
+
+std::uint64_t fnv1a(amqp::bytes_view b) {
+  std::uint64_t h = 0xcbf29ce484222325u;
+  for (std::uint8_t c : b) h = (h ^ c) * 0x100000001b3u;
+  return h;
+}
+
+void same(const outcome& a, const outcome& b) {
+  if (a.log != b.log || a.failed != b.failed) __builtin_trap();
+  if (!a.failed && a.position != b.position) __builtin_trap();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  // go-amqp connection seeds mark read boundaries with "SPLIT\n": remove them, keep the cuts.
+  static constexpr std::string_view marker = "SPLIT\n";
+  std::vector<std::uint8_t> stream;
+  std::vector<std::size_t> marked;
+  stream.reserve(size);
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  std::size_t from = 0;
+  while (from <= size) {
+    std::size_t next = text.find(marker, from);
+    if (next == std::string_view::npos) next = size;
+    stream.insert(stream.end(), data + from, data + next);
+    marked.push_back(next - from);
+    from = next + marker.size();
+  }
+  const amqp::bytes_view input(stream.data(), stream.size());
+
+  const std::uint64_t hash = fnv1a(input);
+  amqp::frame_reader_options options;
+  // Half the inputs run with the smallest limits a peer may set, so limit checks get exercised.
+  if (hash & 1) options.max_frame_size = 512;
+  else options.max_sasl_frame_size = 4096;
+
+  const outcome whole = feed(options, input, {input.size()});
+
+  if (marked.size() > 1) same(whole, feed(options, input, marked));
+
+  std::vector<std::size_t> chunks;
+  std::uint64_t state = hash | 1;
+  for (std::size_t left = input.size(); left > 0;) {
+    state = state * 6364136223846793005u + 1442695040888963407u;
+    // Mostly short pieces, now and then a long one, so frames both straddle and fit.
+    const std::size_t limit = (state >> 60) == 0 ? 4096 : 24;
+    const std::size_t n = std::min<std::size_t>(left, 1 + (state >> 33) % limit);
+    chunks.push_back(n);
+    left -= n;
+  }
+  same(whole, feed(options, input, chunks));
+
+  if (input.size() <= 1024) same(whole, feed(options, input, std::vector<std::size_t>(input.size(), 1)));
+  return 0;
+}

@@ -1,0 +1,22 @@
+# The tools folder: its gtest executable also links amqp-inspect's library; script tests run
+# the built tools (the command line, the demo, and interop with Qpid Proton).
+target_link_libraries(tools_tests PRIVATE amqp_inspect_lib)
+
+# Python tests run with the system interpreter, where Debian installs python3-qpid-proton.
+# Without it they report themselves skipped (exit 77) instead of failing to start.
+set(AMQP_PYTHON /usr/bin/python3)
+foreach(script inspect_cli proton_interop)
+  if(EXISTS ${AMQP_PYTHON})
+    add_test(NAME tools.${script}
+             COMMAND ${AMQP_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/${script}_test.py
+                     $<TARGET_FILE:amqp-inspect>)
+  else()
+    add_test(NAME tools.${script}
+             COMMAND sh -c "echo 'SKIP: ${AMQP_PYTHON} is not installed'; exit 77")
+  endif()
+  # 77: the interpreter, or Qpid Proton's Python binding, is not there.
+  set_tests_properties(tools.${script} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
+endforeach()
+
+add_test(NAME tools.demo COMMAND ${CMAKE_CURRENT_LIST_DIR}/../../tools/demo.sh ${CMAKE_BINARY_DIR})
+set_tests_properties(tools.demo PROPERTIES TIMEOUT 300)
