@@ -35,10 +35,4 @@ std::string_view kind_name(kind k) noexcept {
   return "?";
 }
 
-bool is_known_format_code(std::uint8_t code) noexcept {
-  return detail::format_table[code].cat != detail::category::invalid;
-}
-
-kind kind_of(std::uint8_t code) noexcept { return detail::format_table[code].type; }
-
 }  // namespace amqp

@@ -57,10 +57,6 @@ value_view view_at(const std::uint8_t*& p) noexcept {
 
 }  // namespace detail
 
-kind value_view::type() const noexcept {
-  return desc_ ? kind::described : format_table[code_].type;
-}
-
 bool value_view::as_boolean() const noexcept {
   assert(type() == kind::boolean);
   return code_ == format_code::boolean_true || (code_ == format_code::boolean && *ptr_ == 1);

@@ -131,8 +131,11 @@ struct symbol_view {
 };
 
 // True when `code` is a constructor the type system defines (0x00 is the descriptor mark).
-bool is_known_format_code(std::uint8_t code) noexcept;
+inline bool is_known_format_code(std::uint8_t code) noexcept;
 // The kind an encoding belongs to; precondition: is_known_format_code(code) and code != 0.
-kind kind_of(std::uint8_t code) noexcept;
+inline kind kind_of(std::uint8_t code) noexcept;  // defined in codec/detail/format_table.hpp
 
 }  // namespace amqp
+
+// The inline definitions of kind_of and is_known_format_code.
+#include "amqp/codec/detail/format_table.hpp"  // IWYU pragma: export

@@ -29,7 +29,7 @@ class value_view {
   // A null value.
   constexpr value_view() = default;
 
-  kind type() const noexcept;
+  kind type() const noexcept { return desc_ ? kind::described : kind_of(code_); }
   // The format code of the encoding (0x00 for a described value).
   std::uint8_t format() const noexcept { return desc_ ? 0 : code_; }
   bool is_null() const noexcept { return !desc_ && code_ == format_code::null; }
@@ -117,7 +117,8 @@ value_view view_at(const std::uint8_t*& p) noexcept;
 value_view view_payload(std::uint8_t code, const std::uint8_t*& p) noexcept;
 }  // namespace detail
 
-// Forward iteration over a run of encoded values, each with its own constructor.
+// Forward iteration over a run of encoded values, each with its own constructor. Each element
+// is parsed once, when the iterator reaches it.
 class value_iterator {
  public:
   using iterator_category = std::forward_iterator_tag;
@@ -127,14 +128,12 @@ class value_iterator {
   using reference = value_view;
 
   value_iterator() = default;
-  value_iterator(const std::uint8_t* p, std::uint32_t left) noexcept : p_(p), left_(left) {}
-  value_view operator*() const noexcept {
-    const std::uint8_t* q = p_;
-    return detail::view_at(q);
+  value_iterator(const std::uint8_t* p, std::uint32_t left) noexcept : next_(p), left_(left) {
+    if (left_) cur_ = detail::view_at(next_);
   }
+  value_view operator*() const noexcept { return cur_; }
   value_iterator& operator++() noexcept {
-    detail::view_at(p_);
-    --left_;
+    if (--left_) cur_ = detail::view_at(next_);
     return *this;
   }
   value_iterator operator++(int) noexcept {
@@ -147,7 +146,8 @@ class value_iterator {
   }
 
  private:
-  const std::uint8_t* p_ = nullptr;
+  value_view cur_;
+  const std::uint8_t* next_ = nullptr;
   std::uint32_t left_ = 0;
 };
 
@@ -182,28 +182,33 @@ class map_view {
     using pointer = void;
     using reference = map_entry;
     iterator() = default;
-    explicit iterator(value_iterator it) noexcept : it_(it) {}
-    map_entry operator*() const noexcept {
-      value_iterator v = it_;
-      value_view key = *v;
-      ++v;
-      return {key, *v};
+    // `entries` is the number of key/value pairs left from `p`.
+    iterator(const std::uint8_t* p, std::uint32_t entries) noexcept : next_(p), left_(entries) {
+      if (left_) load();
     }
+    map_entry operator*() const noexcept { return cur_; }
     iterator& operator++() noexcept {
-      ++it_;
-      ++it_;
+      if (--left_) load();
       return *this;
     }
-    friend bool operator==(const iterator&, const iterator&) noexcept = default;
+    friend bool operator==(const iterator& a, const iterator& b) noexcept {
+      return a.left_ == b.left_;
+    }
 
    private:
-    value_iterator it_;
+    void load() noexcept {
+      cur_.key = detail::view_at(next_);
+      cur_.value = detail::view_at(next_);
+    }
+    map_entry cur_;
+    const std::uint8_t* next_ = nullptr;
+    std::uint32_t left_ = 0;
   };
 
   map_view() = default;
   map_view(const std::uint8_t* first, std::uint32_t count) noexcept
       : first_(first), count_(count) {}
-  iterator begin() const noexcept { return iterator{value_iterator{first_, count_}}; }
+  iterator begin() const noexcept { return {first_, count_ / 2}; }
   iterator end() const noexcept { return iterator{}; }
   // Number of entries (half the encoded element count).
   std::uint32_t size() const noexcept { return count_ / 2; }
