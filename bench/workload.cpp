@@ -81,15 +81,18 @@ std::size_t ours::transfer_encode() {
 }
 
 std::size_t ours::transfer_decode(amqp::bytes_view input) {
+  // What the connection engine does with a frame: check the header, then read the performative
+  // straight into its struct; the payload is what follows it.
   auto h = amqp::parse_frame_header(input, 0xffffffffu);
   if (!h || h->size > input.size()) return 0;
-  auto f = amqp::decode_frame_body(*h, input.subspan(amqp::frame_header_size,
-                                                     h->size - amqp::frame_header_size));
-  if (!f) return 0;
-  auto t = amqp::spec::decode<amqp::spec::transfer>(f->performative);
+  const std::size_t body_at = std::size_t{h->doff} * 4;
+  const amqp::bytes_view body = input.subspan(body_at, h->size - body_at);
+  std::size_t used = 0;
+  auto t = amqp::spec::decode_prefix<amqp::spec::transfer>(body, used);
   if (!t) return 0;
+  const amqp::bytes_view message_bytes = body.subspan(used);
   return t->handle + t->delivery_id.value_or(0) + t->delivery_tag.value_or(amqp::bytes_view{}).size() +
-         t->message_format.value_or(0) + t->settled.value_or(false) + f->payload.size();
+         t->message_format.value_or(0) + t->settled.value_or(false) + message_bytes.size();
 }
 
 proton::proton() : msg(pn_message()), decoded(pn_message()), performative(pn_data(16)) {

@@ -136,25 +136,34 @@ TEST(decode_message, several_amqp_sequence_sections) {
   ASSERT_TRUE(m) << m.error().message();
   EXPECT_EQ(m->body, body_kind::amqp_sequence);
   ASSERT_EQ(m->body_count, 3u);
-  EXPECT_EQ(m->body_sections[0].count(), 0u);
-  EXPECT_EQ((*m->body_sections[1].as_list().begin()).as_uint(), 7u);
-  EXPECT_EQ(m->body_sections[2].count(), 0u);
+  std::vector<value_view> sections(m->body_sections().begin(), m->body_sections().end());
+  ASSERT_EQ(sections.size(), 3u);
+  EXPECT_EQ(sections[0].count(), 0u);
+  EXPECT_EQ((*sections[1].as_list().begin()).as_uint(), 7u);
+  EXPECT_EQ(sections[2].count(), 0u);
+  EXPECT_EQ(sections[2].format(), format_code::list32);
   EXPECT_EQ(m->body_bytes.size(), bytes.size());
   EXPECT_TRUE(m->data().empty());
+  EXPECT_TRUE(m->value().is_null());
 }
 
-TEST(decode_message, more_data_sections_than_the_view_keeps) {
+TEST(decode_message, many_data_sections_with_wide_and_symbolic_descriptors) {
   std::string text;
-  for (int i = 0; i < 11; ++i) text += "00 53 75 a0 01 " + std::string(i < 10 ? "3" : "4") +
-                                       std::to_string(i % 10) + " ";
+  for (int i = 0; i < 11; ++i) text += "00 53 75 a0 01 3" + std::to_string(i % 10) + " ";
+  text += "00 80 00 00 00 00 00 00 00 75 a0 01 41 ";
+  text += "00 a3 10 61 6d 71 70 3a 64 61 74 61 3a 62 69 6e 61 72 79 b0 00 00 00 01 42";
   const auto bytes = hex(text);
   auto m = decode_message(bytes);
   ASSERT_TRUE(m) << m.error().message();
   EXPECT_EQ(m->body, body_kind::data);
-  EXPECT_EQ(m->body_count, 11u);
-  for (std::size_t i = 0; i < message_view::max_body_sections; ++i)
-    EXPECT_EQ(m->body_sections[i].as_binary()[0], 0x30 + i);
-  EXPECT_EQ(m->body_bytes.size(), bytes.size());  // all eleven
+  EXPECT_EQ(m->body_count, 13u);
+  std::string firsts;
+  for (value_view b : m->body_sections()) {
+    ASSERT_EQ(b.type(), kind::binary);
+    firsts += static_cast<char>(b.as_binary()[0]);
+  }
+  EXPECT_EQ(firsts, "0123456789" "0AB");
+  EXPECT_EQ(m->body_bytes.size(), bytes.size());  // all thirteen
   EXPECT_EQ(m->data()[0], 0x30);
 }
 

@@ -115,11 +115,11 @@ TEST(text_message, sections_break_within_their_own_line) {
             "@amqp-value(0x77) true");
 }
 
-TEST(text_message, a_view_built_without_body_bytes_and_an_empty_view) {
-  const auto bytes = test::hex("a1 02 68 69");
+TEST(text_message, a_hand_built_view_and_an_empty_view) {
+  const auto bytes = test::hex("00 53 77 a1 02 68 69");
   message_view m;
   m.body = body_kind::amqp_value;
-  m.body_sections[0] = *decode_value(bytes);
+  m.body_bytes = bytes;
   m.body_count = 1;
   EXPECT_EQ(to_text(m), "@amqp-value(0x77) \"hi\"");
   EXPECT_EQ(to_text(message_view{}), "(empty message)");

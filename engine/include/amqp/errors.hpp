@@ -86,6 +86,8 @@ class [[nodiscard]] result {
  public:
   result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
   result(E error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT: implicit
+  // A default-constructed value, built in place (for large T filled after construction).
+  explicit result(std::in_place_t) : v_(std::in_place_index<0>) {}
 
   bool has_value() const noexcept { return v_.index() == 0; }
   explicit operator bool() const noexcept { return has_value(); }

@@ -13,7 +13,9 @@
 //   auto v = amqp::decode_message(w.view());          // zero-copy view
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,7 +31,47 @@ namespace amqp {
 
 enum class body_kind : std::uint8_t { none, data, amqp_sequence, amqp_value };
 
-// A decoded message; every view points into the decoded bytes.
+// The value of each body section of a decoded message, in order: each data section's binary,
+// each amqp-sequence section's list, or the amqp-value.
+class body_section_range {
+ public:
+  class iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = value_view;
+    using difference_type = std::ptrdiff_t;
+    using pointer = void;
+    using reference = value_view;
+    iterator() = default;
+    iterator(const std::uint8_t* p, const std::uint8_t* end) noexcept : next_(p), end_(end) {
+      load();
+    }
+    value_view operator*() const noexcept { return cur_; }
+    iterator& operator++() noexcept {
+      load();
+      return *this;
+    }
+    friend bool operator==(const iterator& a, const iterator& b) noexcept {
+      return a.at_end_ == b.at_end_;
+    }
+
+   private:
+    void load() noexcept;
+    value_view cur_;
+    const std::uint8_t* next_ = nullptr;
+    const std::uint8_t* end_ = nullptr;
+    bool at_end_ = true;
+  };
+
+  explicit body_section_range(bytes_view sections) noexcept : bytes_(sections) {}
+  iterator begin() const noexcept { return {bytes_.data(), bytes_.data() + bytes_.size()}; }
+  iterator end() const noexcept { return {}; }
+
+ private:
+  bytes_view bytes_;
+};
+
+// A decoded message; every view points into the decoded bytes. Only decode_message makes them.
 struct message_view {
   std::optional<spec::header> header;
   value_view delivery_annotations;  // a map, or null when the section is absent
@@ -37,16 +79,12 @@ struct message_view {
   std::optional<spec::properties> properties;
   value_view application_properties;  // a map, or null
   body_kind body = body_kind::none;
-  // The body sections: each data section's binary, each amqp-sequence section's list, or the
-  // one amqp-value section's value, in order (at most `max_body_sections` are kept here; the
-  // total is `body_count`, and `body_bytes` always covers them all).
-  static constexpr std::size_t max_body_sections = 8;
-  value_view body_sections[max_body_sections];
-  std::size_t body_count = 0;
-  bytes_view body_bytes;  // the encoded body sections, back to back
-  value_view footer;      // a map, or null
-  bytes_view bare;        // the bare message: properties through body (spec Part 3, 3.2)
+  std::uint32_t body_count = 0;  // the number of body sections
+  bytes_view body_bytes;         // the encoded body sections, back to back
+  value_view footer;             // a map, or null
+  bytes_view bare;  // the bare message: properties through body (spec Part 3, 3.2)
 
+  body_section_range body_sections() const noexcept { return body_section_range(body_bytes); }
   // Convenience for the common cases: the one data section, the amqp-value.
   bytes_view data() const noexcept;   // first data section, empty if none
   value_view value() const noexcept;  // the amqp-value, null if none
@@ -114,7 +152,8 @@ struct message {
 std::error_code encode_message(writer& out, const message& m);
 // Re-encodes a decoded message canonically: the sections it has, in the same order, with
 // descriptor codes and smallest encodings; decoding the result gives an equal message. Errors
-// as above (`out` unchanged).
+// as above (`out` unchanged); body_bytes that do not decode as `body_count` body sections of the
+// kind `body` (nested at most 1024 deep) are errc::invalid_section.
 std::error_code encode_message(writer& out, const message_view& m);
 
 }  // namespace amqp

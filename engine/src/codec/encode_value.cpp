@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "amqp/codec/encoder.hpp"
-#include "format.hpp"
+#include "amqp/codec/detail/bytes.hpp"
 
 namespace amqp {
 

@@ -4,7 +4,7 @@
 #include <cstring>
 #include <limits>
 
-#include "format.hpp"
+#include "amqp/codec/detail/bytes.hpp"
 
 namespace amqp {
 

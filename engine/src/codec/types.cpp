@@ -1,6 +1,6 @@
 #include "amqp/codec/types.hpp"
 
-#include "format.hpp"
+#include "amqp/codec/detail/bytes.hpp"
 
 namespace amqp {
 

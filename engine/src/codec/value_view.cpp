@@ -4,58 +4,25 @@
 #include <cassert>
 #include <cstring>
 
-#include "format.hpp"
+#include "amqp/codec/detail/bytes.hpp"
 
 namespace amqp {
 
 using detail::category;
+using detail::format_info;
 using detail::format_table;
 using detail::load_be16;
 using detail::load_be32;
 using detail::load_be64;
 using detail::load_width;
 
-namespace detail {
-
-value_view view_payload(std::uint8_t code, const std::uint8_t*& p) noexcept {
-  const format_info fi = format_table[code];
-  switch (fi.cat) {
-    case category::variable: {
-      const std::uint32_t len = load_width(p, fi.width);
-      p += fi.width;
-      auto v = value_view::from_raw({p, nullptr, len, 0, code, 0});
-      p += len;
-      return v;
-    }
-    case category::compound:
-    case category::array: {
-      const std::uint32_t size = load_width(p, fi.width);
-      const std::uint32_t count = load_width(p + fi.width, fi.width);
-      p += 2 * fi.width;
-      const std::uint32_t len = size - fi.width;
-      auto v = value_view::from_raw({p, nullptr, len, count, code, 0});
-      p += len;
-      return v;
-    }
-    default: {
-      auto v = value_view::from_raw({p, nullptr, fi.width, 0, code, 0});
-      p += fi.width;
-      return v;
-    }
-  }
-}
-
-value_view view_at(const std::uint8_t*& p) noexcept {
-  const std::uint8_t code = *p++;
-  if (code != format_code::described) return view_payload(code, p);
+value_view detail::view_described(const std::uint8_t*& p) noexcept {
   const std::uint8_t* desc = p;
   view_at(p);
   const std::uint8_t* inner = p;
   view_at(p);
   return value_view::from_raw({inner, desc, 0, 0, format_code::described, 0});
 }
-
-}  // namespace detail
 
 bool value_view::as_boolean() const noexcept {
   assert(type() == kind::boolean);
@@ -175,9 +142,22 @@ array_view::iterator& array_view::iterator::operator++() noexcept {
 }
 
 value_view map_view::find(std::string_view key) const noexcept {
-  for (const map_entry e : *this) {
-    const kind k = e.key.type();
-    if ((k == kind::string || k == kind::symbol) && e.key.as_string() == key) return e.value;
+  // Compares the keys' bytes in place: no view is built for a key that does not match.
+  const std::uint8_t* p = first_;
+  for (std::uint32_t i = 0; i < count_ / 2; ++i) {
+    const std::uint8_t code = *p;
+    const format_info fi = format_table[code];
+    bool match = false;
+    if (fi.type == kind::string || fi.type == kind::symbol) {
+      const std::uint32_t len = load_width(p + 1, fi.width);
+      const std::uint8_t* text = p + 1 + fi.width;
+      match = len == key.size() && (len == 0 || std::memcmp(text, key.data(), len) == 0);
+      p = text + len;
+    } else {
+      detail::view_at(p);
+    }
+    if (match) return detail::view_at(p);
+    detail::view_at(p);
   }
   return {};
 }

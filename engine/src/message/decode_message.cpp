@@ -1,5 +1,6 @@
-// Zero-copy decoding of a message: one pass over the sections, each validated once by the value
-// decoder and then only classified (spec Part 3, 3.2).
+// Zero-copy decoding of a message in one pass: each section is checked and classified as it is
+// read, header and properties straight into their structs (spec Part 3, 3.2).
+#include "amqp/codec/detail/checker.hpp"
 #include "amqp/message.hpp"
 #include "amqp/spec/codec.hpp"
 #include "section.hpp"
@@ -7,128 +8,157 @@
 namespace amqp {
 namespace {
 
+using detail::checker;
 using detail::section;
+using pos = const std::uint8_t*;
 
-// The decoder's offsets are relative to the section; the caller's are relative to the message.
-decode_error shifted(decode_error e, std::size_t by) noexcept {
-  e.offset += by;
-  return e;
+// Reads the section descriptor after the described constructor at `at`, leaving p at the
+// section's value. The usual smallulong code is read inline.
+bool open_section(checker& c, pos at, pos& p, pos end, section& s) {
+  if (*at != format_code::described) return c.refuse(errc::invalid_section, p, end, 0);
+  if (c.max_depth() == 0) return c.fail(errc::nesting_too_deep, at);
+  p = at + 1;
+  if (p == end) return c.fail(errc::truncated, p);
+  if (*p == format_code::described) return c.fail(errc::nested_descriptor, p);
+  if (*p == format_code::smallulong && end - p >= 2) {
+    s = detail::section_code(p[1]);
+    p += 2;
+  } else {
+    value_view descriptor;
+    if (!c.value(p, end, 1, descriptor)) return false;
+    s = detail::section_of(descriptor);
+  }
+  if (s != section::unknown) return true;
+  p = at;  // a well-formed value that is no section is refused as a whole
+  return c.refuse(errc::invalid_section, p, end, 0);
 }
 
-decode_error at(errc code, const std::uint8_t* base, const std::uint8_t* p) noexcept {
-  return {code, static_cast<std::size_t>(p - base)};
+// The value of a section whose descriptor has been read; p is at its constructor.
+bool read_section(checker& c, section s, pos at, pos& p, pos end, message_view& m) {
+  const pos inner_at = p;
+  switch (s) {
+    case section::header:
+      p = at;
+      return spec::detail::read_described(c, p, end, 0, m.header.emplace(),
+                                          errc::unexpected_descriptor);
+    case section::properties:
+      p = at;
+      return spec::detail::read_described(c, p, end, 0, m.properties.emplace(),
+                                          errc::unexpected_descriptor);
+    case section::data: {
+      if (p == end) return c.fail(errc::truncated, p);
+      if (*p != format_code::vbin8 && *p != format_code::vbin32)
+        return c.refuse(errc::field_type_mismatch, p, end, 1);
+      bytes_view ignored;
+      return spec::detail::read_variable(c, p, end, *p == format_code::vbin8 ? 1 : 4, ignored);
+    }
+    default:
+      break;
+  }
+  value_view inner;
+  if (!c.value(p, end, 1, inner)) return false;
+  switch (s) {
+    case section::amqp_sequence:
+      return inner.type() == kind::list || c.fail(errc::field_type_mismatch, inner_at);
+    case section::amqp_value:
+      return true;
+    default:
+      break;
+  }
+  if (inner.type() != kind::map) return c.fail(errc::field_type_mismatch, inner_at);
+  value_view& slot = s == section::delivery_annotations ? m.delivery_annotations
+                     : s == section::message_annotations ? m.message_annotations
+                     : s == section::application_properties ? m.application_properties
+                                                             : m.footer;
+  slot = inner;
+  return true;
 }
 
 // Fills `m` section by section; decode_message wraps it so that the large view is built in
 // its final place rather than copied out.
-decode_error decode_sections(bytes_view bytes, const decode_limits& limits, message_view& m) {
-  const std::uint8_t* const base = bytes.data();
-  const std::uint8_t* const end = base + bytes.size();
-  const std::uint8_t* p = base;
-  const std::uint8_t* body_begin = nullptr;
-  const std::uint8_t* body_end = nullptr;
-  const std::uint8_t* bare_begin = nullptr;
-  const std::uint8_t* bare_end = nullptr;
+bool decode_sections(checker& c, bytes_view bytes, message_view& m) {
+  const pos base = bytes.data();
+  const pos end = base + bytes.size();
+  pos p = base;
+  pos body_begin = nullptr;
+  pos body_end = nullptr;
+  pos bare_begin = nullptr;
+  pos bare_end = nullptr;
   int next_rank = 0;  // the lowest rank the next section may have
 
   while (p != end) {
-    std::size_t used = 0;
-    auto r = decode_value_prefix({p, end}, used, limits);
-    if (!r) return shifted(r.error(), static_cast<std::size_t>(p - base));
-    const value_view v = *r;
-    const std::uint8_t* const next = p + used;
-
-    if (*p != format_code::described) return at(errc::invalid_section, base, p);
-    // A described value that is not an array element: its descriptor is at raw.desc and the
-    // described value's constructor at raw.ptr, both already validated.
-    const value_view::raw raw = v.to_raw();
-    const section s = detail::section_at(raw.desc);
-    if (s == section::unknown) return at(errc::invalid_section, base, p);
-
+    const pos at = p;
+    section s = section::unknown;
+    if (!open_section(c, at, p, end, s)) return false;
     const int rank = detail::rank_of(s);
-    if (rank < next_rank) return at(errc::section_order, base, p);
+    if (rank < next_rank) return c.fail(errc::section_order, at);
     next_rank = rank + 1;
-
-    const std::uint8_t* const inner_at = raw.ptr;
-    const std::uint8_t* q = raw.ptr;
-    const value_view inner = detail::view_at(q);
-    switch (s) {
-      case section::header: {
-        auto h = spec::decode<spec::header>(v, base);
-        if (!h) return h.error();
-        m.header = *h;
-        break;
-      }
-      case section::delivery_annotations:
-      case section::message_annotations:
-      case section::application_properties:
-      case section::footer: {
-        if (inner.type() != kind::map) return at(errc::field_type_mismatch, base, inner_at);
-        value_view& slot = s == section::delivery_annotations   ? m.delivery_annotations
-                           : s == section::message_annotations  ? m.message_annotations
-                           : s == section::application_properties ? m.application_properties
-                                                                  : m.footer;
-        slot = inner;
-        break;
-      }
-      case section::properties: {
-        auto props = spec::decode<spec::properties>(v, base);
-        if (!props) return props.error();
-        m.properties = *props;
-        break;
-      }
-      case section::data:
-      case section::amqp_sequence:
-      case section::amqp_value: {
-        const body_kind k = s == section::data            ? body_kind::data
-                            : s == section::amqp_sequence ? body_kind::amqp_sequence
-                                                          : body_kind::amqp_value;
-        // Only data and amqp-sequence sections repeat, and never mixed (spec Part 3, 3.2).
-        if (m.body != body_kind::none && (m.body != k || k == body_kind::amqp_value))
-          return at(errc::section_order, base, p);
-        if (k == body_kind::data && inner.type() != kind::binary)
-          return at(errc::field_type_mismatch, base, inner_at);
-        if (k == body_kind::amqp_sequence && inner.type() != kind::list)
-          return at(errc::field_type_mismatch, base, inner_at);
-        if (k != body_kind::amqp_value) next_rank = rank;  // more of the same may follow
-        m.body = k;
-        if (m.body_count < message_view::max_body_sections) m.body_sections[m.body_count] = inner;
-        ++m.body_count;
-        if (!body_begin) body_begin = p;
-        body_end = next;
-        break;
-      }
-      case section::unknown:
-        break;
+    if (rank == detail::rank_of(section::data)) {
+      const body_kind k = s == section::data            ? body_kind::data
+                          : s == section::amqp_sequence ? body_kind::amqp_sequence
+                                                        : body_kind::amqp_value;
+      // Only data and amqp-sequence sections repeat, and never mixed (spec Part 3, 3.2).
+      if (m.body != body_kind::none && (m.body != k || k == body_kind::amqp_value))
+        return c.fail(errc::section_order, at);
+      if (k != body_kind::amqp_value) next_rank = rank;  // more of the same may follow
+      m.body = k;
+      ++m.body_count;
+    }
+    if (!read_section(c, s, at, p, end, m)) return false;
+    if (rank == detail::rank_of(section::data)) {
+      if (!body_begin) body_begin = at;
+      body_end = p;
     }
     // The bare message is properties, application-properties and the body (spec Part 3, 3.2).
     if (s >= section::properties && s <= section::amqp_value) {
-      if (!bare_begin) bare_begin = p;
-      bare_end = next;
+      if (!bare_begin) bare_begin = at;
+      bare_end = p;
     }
-    p = next;
   }
 
   if (body_begin) m.body_bytes = {body_begin, body_end};
   if (bare_begin) m.bare = {bare_begin, bare_end};
-  return {};
+  return true;
 }
 
 }  // namespace
 
 result<message_view> decode_message(bytes_view bytes, const decode_limits& limits) {
-  result<message_view> out{message_view{}};
-  const decode_error e = decode_sections(bytes, limits, *out);
-  if (e.code != errc{}) out = e;
+  result<message_view> out{std::in_place};
+  checker c(bytes.data(), limits);
+  if (!decode_sections(c, bytes, *out)) out = c.error();
   return out;
 }
 
+namespace {
+
+// The value of the validated section at p, advancing p past it.
+value_view section_value(const std::uint8_t*& p) noexcept {
+  ++p;  // the described constructor
+  if (*p == format_code::smallulong)
+    p += 2;
+  else
+    detail::view_at(p);
+  return detail::view_at(p);
+}
+
+}  // namespace
+
+void body_section_range::iterator::load() noexcept {
+  at_end_ = next_ == end_;
+  if (!at_end_) cur_ = section_value(next_);
+}
+
 bytes_view message_view::data() const noexcept {
-  return body == body_kind::data && body_count > 0 ? body_sections[0].as_binary() : bytes_view{};
+  if (body != body_kind::data || body_bytes.empty()) return {};
+  const std::uint8_t* p = body_bytes.data();
+  return section_value(p).as_binary();
 }
 
 value_view message_view::value() const noexcept {
-  return body == body_kind::amqp_value ? body_sections[0] : value_view{};
+  if (body != body_kind::amqp_value || body_bytes.empty()) return {};
+  const std::uint8_t* p = body_bytes.data();
+  return section_value(p);
 }
 
 }  // namespace amqp

@@ -4,7 +4,6 @@
 
 #include "amqp/message.hpp"
 #include "amqp/spec/codec.hpp"
-#include "body.hpp"
 #include "section.hpp"
 
 namespace amqp {
@@ -120,13 +119,13 @@ std::error_code encode_message(writer& out, const message_view& m) {
   for (value_view v :
        {m.delivery_annotations, m.message_annotations, m.application_properties, m.footer})
     if (!v.is_null() && v.type() != kind::map) return errc::field_type_mismatch;
-  // A decoded view's body_bytes hold every section; a view built by hand has only the array.
-  if (m.body_bytes.empty()) {
-    if (m.body_count > message_view::max_body_sections) return errc::section_order;
-    const errc ec = check_body(m.body, m.body_count,
-                               [&](std::size_t i) { return m.body_sections[i].type(); });
-    if (ec != errc{}) return ec;
-  }
+  // The body is re-read from body_bytes, which must be exactly the body sections announced.
+  // Already decoded once, they are held to no peer limits here, only to a depth that keeps the
+  // recursion of the checker and of the encoder well inside the stack.
+  const auto body = decode_message(m.body_bytes, {.max_depth = 1024, .max_zero_width_elements = ~0u});
+  if (!body || body->body != m.body || body->body_count != m.body_count ||
+      body->body_bytes.size() != m.body_bytes.size())
+    return errc::invalid_section;
 
   const std::size_t start = out.size();
   encoder e(out);
@@ -135,12 +134,10 @@ std::error_code encode_message(writer& out, const message_view& m) {
   map_section(e, section::message_annotations, m.message_annotations);
   if (m.properties) spec::encode(e, *m.properties);
   map_section(e, section::application_properties, m.application_properties);
-  if (m.body != body_kind::none) {
-    const std::uint64_t code = code_of(body_section(m.body));
-    detail::for_each_body_section(m, [&](value_view b) {
-      e.descriptor(code);
-      e.value(b);
-    });
+  const std::uint64_t code = code_of(body_section(m.body));
+  for (value_view b : m.body_sections()) {
+    e.descriptor(code);
+    e.value(b);
   }
   map_section(e, section::footer, m.footer);
   return finish(e, out, start);

@@ -2,7 +2,6 @@
 #include <utility>
 
 #include "amqp/message.hpp"
-#include "body.hpp"
 
 namespace amqp {
 namespace {
@@ -14,7 +13,6 @@ map map_of(value_view v) {
 }
 
 value value_of(const spec::value_ref& r) {
-  if (const std::string_view* s = r.string()) return std::string(*s);
   if (const value* owned = r.owned()) return *owned;
   return value::from_view(r.view());
 }
@@ -78,7 +76,7 @@ message message::from_view(const message_view& v) {
   m.body_type = v.body;
   if (v.body != body_kind::none) {
     m.body.reserve(v.body_count);
-    detail::for_each_body_section(v, [&](value_view b) { m.body.push_back(value::from_view(b)); });
+    for (value_view b : v.body_sections()) m.body.push_back(value::from_view(b));
   }
   m.footer = map_of(v.footer);
   return m;

@@ -60,15 +60,11 @@ inline section section_of(value_view descriptor) noexcept {
   }
 }
 
-// The section named by the validated descriptor whose constructor is at `desc`; the usual
-// smallulong code is read straight from the bytes.
-inline section section_at(const std::uint8_t* desc) noexcept {
-  if (desc[0] == format_code::smallulong) {
-    const std::uint8_t c = static_cast<std::uint8_t>(desc[1] - first_section_code);
-    return c <= static_cast<std::uint8_t>(section::footer) ? static_cast<section>(c)
-                                                           : section::unknown;
-  }
-  return section_of(view_at(desc));
+// The section a smallulong descriptor code names.
+constexpr section section_code(std::uint8_t code) noexcept {
+  const auto c = static_cast<std::uint8_t>(code - first_section_code);  // wraps below 0x70
+  return c <= static_cast<std::uint8_t>(section::footer) ? static_cast<section>(c)
+                                                         : section::unknown;
 }
 
 // Where a section may appear: each rank at most once and in increasing order, except the body

@@ -10,9 +10,6 @@ namespace {
 constexpr std::uint64_t delivery_annotations_code = 0x71;
 constexpr std::uint64_t message_annotations_code = 0x72;
 constexpr std::uint64_t application_properties_code = 0x74;
-constexpr std::uint64_t data_code = 0x75;
-constexpr std::uint64_t amqp_sequence_code = 0x76;
-constexpr std::uint64_t amqp_value_code = 0x77;
 constexpr std::uint64_t footer_code = 0x78;
 
 class message_printer {
@@ -68,14 +65,6 @@ class message_printer {
   std::size_t lines_ = 0;
 };
 
-std::uint64_t body_code(body_kind k) {
-  switch (k) {
-    case body_kind::data: return data_code;
-    case body_kind::amqp_sequence: return amqp_sequence_code;
-    default: return amqp_value_code;
-  }
-}
-
 }  // namespace
 
 std::string to_text(const message_view& m, const text_options& options) {
@@ -88,13 +77,7 @@ std::string to_text(const message_view& m, const text_options& options) {
   if (m.properties) p.composite(*m.properties);
   if (!m.application_properties.is_null())
     p.section(application_properties_code, m.application_properties);
-  if (!m.body_bytes.empty()) {
-    p.sections(m.body_bytes);
-  } else if (m.body != body_kind::none) {
-    const std::size_t n =
-        m.body_count < message_view::max_body_sections ? m.body_count : message_view::max_body_sections;
-    for (std::size_t i = 0; i < n; ++i) p.section(body_code(m.body), m.body_sections[i]);
-  }
+  if (!m.body_bytes.empty()) p.sections(m.body_bytes);
   if (!m.footer.is_null()) p.section(footer_code, m.footer);
   if (p.empty()) out = "(empty message)";
   return out;

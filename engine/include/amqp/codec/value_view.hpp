@@ -15,6 +15,7 @@
 #include <iterator>
 #include <string_view>
 
+#include "amqp/codec/detail/bytes.hpp"
 #include "amqp/codec/types.hpp"
 
 namespace amqp {
@@ -111,10 +112,35 @@ class value_view {
 };
 
 namespace detail {
-// Views the already validated value whose constructor is at `p` and advances `p` past it.
-value_view view_at(const std::uint8_t*& p) noexcept;
+
 // Views the already validated payload of format `code` at `p` (no constructor), advancing `p`.
-value_view view_payload(std::uint8_t code, const std::uint8_t*& p) noexcept;
+inline value_view view_payload(std::uint8_t code, const std::uint8_t*& p) noexcept {
+  const format_info fi = format_table[code];
+  std::uint32_t len = fi.width;
+  std::uint32_t count = 0;
+  if (fi.cat == category::variable) {
+    len = load_width(p, fi.width);
+    p += fi.width;
+  } else if (fi.cat == category::compound || fi.cat == category::array) {
+    len = load_width(p, fi.width) - fi.width;  // the size counts the count's bytes
+    count = load_width(p + fi.width, fi.width);
+    p += 2 * fi.width;
+  }
+  const value_view v = value_view::from_raw({p, nullptr, len, count, code, 0});
+  p += len;
+  return v;
+}
+
+// Views the already validated described value after the 0x00 at p[-1], advancing `p`.
+value_view view_described(const std::uint8_t*& p) noexcept;
+
+// Views the already validated value whose constructor is at `p` and advances `p` past it.
+inline value_view view_at(const std::uint8_t*& p) noexcept {
+  const std::uint8_t code = *p++;
+  if (code == format_code::described) return view_described(p);
+  return view_payload(code, p);
+}
+
 }  // namespace detail
 
 // Forward iteration over a run of encoded values, each with its own constructor. Each element

@@ -8,9 +8,10 @@
 // Encoding writes a described list, sends a field equal to its default as null (a peer must
 // read both the same) and omits trailing nulls (spec Part 1, 1.4). Decoding checks the
 // descriptor (code or symbol), the field count, every field's type, the choices of restricted
-// types and the mandatory fields. An error's offset is where the offending value's encoding
-// starts (its constructor byte), relative to `base`, the start of the caller's buffer; nested
-// composites (the error of a detach) report offsets into the same buffer.
+// types and the mandatory fields, in one pass over the bytes (spec/detail/field_reader.hpp). An
+// error's offset is where the offending value's encoding starts (its constructor byte),
+// relative to the start of the caller's buffer; nested composites (the error of a detach)
+// report offsets into the same buffer.
 #pragma once
 
 #include <cstdint>
@@ -21,31 +22,20 @@
 
 #include "amqp/codec/decoder.hpp"
 #include "amqp/codec/encoder.hpp"
+#include "amqp/spec/detail/field_reader.hpp"
 #include "amqp/spec/field_types.hpp"
 #include "amqp/spec/table.hpp"
 
 namespace amqp::spec {
 
-template <class T>
-concept composite = requires {
-  traits<T>::info;
-  traits<T>::fields;
-};
-
 template <composite T>
 void encode(encoder& e, const T& v);
-// Decodes `v` as a T; the result views the bytes `v` views. Errors: unexpected_descriptor,
-// not_a_list, too_many_fields, missing_mandatory_field, field_type_mismatch and
-// invalid_field_value, with offsets relative to `base` (0 when base is null).
+// Decodes the already decoded `v` as a T; the result views the bytes `v` views. Errors:
+// unexpected_descriptor, not_a_list, too_many_fields, missing_mandatory_field,
+// field_type_mismatch and invalid_field_value, with offsets relative to `base` (by default, to
+// where v's encoding starts). Decoding from bytes (decode, decode_prefix below) is faster.
 template <composite T>
 result<T> decode(value_view v, const std::uint8_t* base = nullptr);
-
-// Restricted types with choices (role, settle modes, durability, sasl-code) are enums whose
-// header declares `constexpr bool is_valid_choice(E)`.
-template <class E>
-concept restricted_enum = std::is_enum_v<E> && requires(E e) {
-  is_valid_choice(e);
-};
 
 namespace detail {
 
@@ -77,9 +67,7 @@ inline void put(encoder& e, bytes_view v) {
   e.binary(v);
 }
 inline void put(encoder& e, const value_ref& v) {
-  if (v.string())
-    e.string(*v.string());
-  else if (v.owned())
+  if (v.owned())
     e.value(*v.owned());
   else
     e.value(v.view());
@@ -136,84 +124,6 @@ inline bool is_null(const symbols& s) {
   return s.empty();
 }
 
-// Each get() converts one non-null field value, or says why it cannot.
-inline errc get(value_view v, std::string_view& out) {
-  if (v.type() != kind::string) return errc::field_type_mismatch;
-  out = v.as_string();
-  return {};
-}
-inline errc get(value_view v, symbol_view& out) {
-  if (v.type() != kind::symbol) return errc::field_type_mismatch;
-  out = v.as_symbol();
-  return {};
-}
-inline errc get(value_view v, bool& out) {
-  if (v.type() != kind::boolean) return errc::field_type_mismatch;
-  out = v.as_boolean();
-  return {};
-}
-inline errc get(value_view v, std::uint8_t& out) {
-  if (v.type() != kind::ubyte) return errc::field_type_mismatch;
-  out = v.as_ubyte();
-  return {};
-}
-inline errc get(value_view v, std::uint16_t& out) {
-  if (v.type() != kind::ushort) return errc::field_type_mismatch;
-  out = v.as_ushort();
-  return {};
-}
-inline errc get(value_view v, std::uint32_t& out) {
-  if (v.type() != kind::uint) return errc::field_type_mismatch;
-  out = v.as_uint();
-  return {};
-}
-inline errc get(value_view v, std::uint64_t& out) {
-  if (v.type() != kind::ulong) return errc::field_type_mismatch;
-  out = v.as_ulong();
-  return {};
-}
-inline errc get(value_view v, timestamp& out) {
-  if (v.type() != kind::timestamp) return errc::field_type_mismatch;
-  out = v.as_timestamp();
-  return {};
-}
-inline errc get(value_view v, bytes_view& out) {
-  if (v.type() != kind::binary) return errc::field_type_mismatch;
-  out = v.as_binary();
-  return {};
-}
-inline errc get(value_view v, value_ref& out) {
-  out = v;
-  return {};
-}
-inline errc get(value_view v, symbols& out) {
-  const bool ok = v.type() == kind::symbol ||
-                  (v.type() == kind::array && v.as_array().element_type() == kind::symbol);
-  if (!ok) return errc::field_type_mismatch;
-  out = symbols::from_view(v);
-  return {};
-}
-template <restricted_enum E>
-errc get(value_view v, E& out) {
-  std::underlying_type_t<E> raw{};
-  if (errc ec = get(v, raw); ec != errc{}) return ec;
-  out = static_cast<E>(raw);
-  return is_valid_choice(out) ? errc{} : errc::invalid_field_value;
-}
-template <class T>
-errc get(value_view v, std::optional<T>& out) {
-  T x{};
-  if (errc ec = get(v, x); ec != errc{}) return ec;
-  out = std::move(x);
-  return {};
-}
-
-// Spec types whose values are maps; a value_ref field of these must hold a map.
-constexpr bool is_map_type(std::string_view t) {
-  return t == "fields" || t == "annotations" || t == "filter-set" || t == "node-properties" ||
-         t == "map";
-}
-
 // Bytes between a constructor and the payload a view's data() points at (spec Part 1, 1.2).
 constexpr std::size_t prefix_size(std::uint8_t code) {
   switch (code) {
@@ -238,48 +148,13 @@ constexpr std::size_t prefix_size(std::uint8_t code) {
   }
 }
 
-// Where the encoding of `v` starts (its constructor, or the 0x00 of a described value),
-// relative to `base`; 0 without a base. A described element of an array has no constructor of
-// its own, so its payload stands for it.
-inline std::size_t offset_of(value_view v, const std::uint8_t* base) {
-  if (!base || !v.data()) return 0;
+// Where the encoding of `v` starts: its constructor, or the 0x00 of a described value. A
+// described element of an array has no constructor of its own, so its payload stands for it.
+inline const std::uint8_t* start_of(value_view v) {
+  if (!v.data()) return nullptr;
   const value_view::raw r = v.to_raw();
-  const std::uint8_t* start = v.data();
-  if (v.type() == kind::described) {
-    if (r.inner_code == 0) start = r.desc - 1;
-  } else {
-    start = v.data() - prefix_size(v.format()) - 1;
-  }
-  return start >= base ? static_cast<std::size_t>(start - base) : 0;
-}
-
-template <class T>
-struct is_optional_composite : std::false_type {};
-template <composite T>
-struct is_optional_composite<std::optional<T>> : std::true_type {};
-
-// Decodes one non-null field into `member`. A nested composite (an error, say) is decoded with
-// the same base, so its errors keep offsets into the caller's buffer.
-template <class M>
-decode_error get_field(value_view x, M& member, const std::uint8_t* base) {
-  if constexpr (composite<M>) {
-    // A field of a composite type that is not even described has the wrong type; a described
-    // value with another descriptor is reported by decode as unexpected_descriptor.
-    if (x.type() != kind::described) return {errc::field_type_mismatch, offset_of(x, base)};
-    auto r = spec::decode<M>(x, base);
-    if (!r) return r.error();
-    member = std::move(*r);
-    return {};
-  } else if constexpr (is_optional_composite<M>::value) {
-    typename M::value_type inner{};
-    if (decode_error e = get_field(x, inner, base); e.code != errc{}) return e;
-    member = std::move(inner);
-    return {};
-  } else {
-    const errc ec = get(x, member);
-    if (ec != errc{}) return {ec, offset_of(x, base)};
-    return {};
-  }
+  if (v.type() == kind::described) return r.inner_code == 0 ? r.desc - 1 : v.data();
+  return v.data() - prefix_size(v.format()) - 1;
 }
 
 }  // namespace detail
@@ -316,65 +191,50 @@ void encode(encoder& e, const T& v) {
 template <composite T>
 result<T> decode(value_view v, const std::uint8_t* base) {
   constexpr const type_info& info = traits<T>::info;
-  if (v.type() != kind::described)
-    return decode_error{errc::unexpected_descriptor, detail::offset_of(v, base)};
+  const std::uint8_t* const start = detail::start_of(v);
+  if (!base) base = start;
+  const auto offset = [&](value_view x) {
+    const std::uint8_t* at = detail::start_of(x);
+    return static_cast<std::size_t>(at && at >= base ? at - base : 0);
+  };
+  if (v.type() != kind::described) return decode_error{errc::unexpected_descriptor, offset(v)};
   const described_view d = v.as_described();
   if (!d.is(info.code, info.symbol))
-    return decode_error{errc::unexpected_descriptor, detail::offset_of(d.descriptor(), base)};
+    return decode_error{errc::unexpected_descriptor, offset(d.descriptor())};
   const value_view body = d.value();
-  if (body.type() != kind::list)
-    return decode_error{errc::not_a_list, detail::offset_of(body, base)};
-  const list_view fields = body.as_list();
-  constexpr std::size_t n = std::tuple_size_v<std::remove_cvref_t<decltype(traits<T>::fields)>>;
-  if (fields.size() > n) {
-    auto surplus = fields.begin();
-    for (std::size_t i = 0; i < n; ++i) ++surplus;
-    return decode_error{errc::too_many_fields, detail::offset_of(*surplus, base)};
-  }
-
+  if (body.type() != kind::list) return decode_error{errc::not_a_list, offset(body)};
+  // The view is valid already; the typed reader re-reads the list's bytes to fill the fields,
+  // within limits that cannot refuse what the value checker accepted.
+  const std::uint8_t* list_at = detail::start_of(body);
+  const std::uint8_t* p = body.data() - (detail::prefix_size(body.format()));
+  const std::uint8_t* end = body.data() + body.as_binary().size();
+  amqp::detail::checker c(base, decode_limits{.max_depth = ~0u, .max_zero_width_elements = ~0u});
   T out{};
-  decode_error err{};
-  auto it = fields.begin();
-  std::uint32_t left = fields.size();
-  std::apply(
-      [&](const auto&... f) {
-        [[maybe_unused]] auto one = [&](const auto& fld, auto& member) {
-          if (err.code != errc{}) return;
-          value_view x;
-          const bool present = left > 0;
-          if (present) {
-            x = *it;
-            ++it;
-            --left;
-          }
-          // A mandatory field may be neither null nor absent; one that is also multiple may not
-          // be an empty array either (spec Part 1, 1.4). Report the null itself when it is
-          // there, the list when the field is missing from its end.
-          const bool empty_array = x.type() == kind::array && x.as_array().empty();
-          if (x.is_null() || (empty_array && fld.info.is_mandatory() && fld.info.is_multiple())) {
-            if (fld.info.is_mandatory())
-              err = {errc::missing_mandatory_field, detail::offset_of(present ? x : body, base)};
-            return;
-          }
-          if (detail::is_map_type(fld.info.type) && x.type() != kind::map) {
-            err = {errc::field_type_mismatch, detail::offset_of(x, base)};
-            return;
-          }
-          err = detail::get_field(x, member, base);
-        };
-        (one(f, out.*(f.member)), ...);
-      },
-      traits<T>::fields);
-  if (err.code != errc{}) return err;
+  if (!detail::read_list(c, body.format(), list_at, p, end, 1, out)) return c.error();
   return out;
 }
 
-// Decodes exactly one value of composite type T that fills `bytes`.
+// Decodes the described value of type T that starts at input[0] in one pass, checking it as
+// decode_value_prefix would and its fields as decode(value_view) would; `consumed` receives its
+// encoded size. Errors are reported in byte order, offsets relative to input.data().
+template <composite T>
+result<T> decode_prefix(bytes_view input, std::size_t& consumed, const decode_limits& limits = {}) {
+  const std::uint8_t* p = input.data();
+  amqp::detail::checker c(p, limits);
+  T out{};
+  if (!detail::read_described(c, p, p + input.size(), 0, out, errc::unexpected_descriptor))
+    return c.error();
+  consumed = static_cast<std::size_t>(p - input.data());
+  return out;
+}
+
+// Decodes exactly one value of composite type T that fills `bytes`; errc::trailing_bytes after.
 template <composite T>
 result<T> decode(bytes_view bytes, const decode_limits& limits = {}) {
-  auto v = decode_value(bytes, limits);
-  if (!v) return v.error();
-  return decode<T>(*v, bytes.data());
+  std::size_t used = 0;
+  auto r = decode_prefix<T>(bytes, used, limits);
+  if (r && used != bytes.size()) return decode_error{errc::trailing_bytes, used};
+  return r;
 }
 
 }  // namespace amqp::spec

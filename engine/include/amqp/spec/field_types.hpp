@@ -11,6 +11,7 @@
 //   for (amqp::symbol_view s : open.offered_capabilities) ...
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <span>
@@ -27,28 +28,26 @@ class value_ref {
   value_ref(value_view v) noexcept : view_(v) {}      // NOLINT: implicit
   value_ref(const value& v) noexcept : owned_(&v) {}  // NOLINT: implicit; v must outlive
   value_ref(const value&&) = delete;                  // a temporary would dangle
-  // A string (an address, a message-id): the common case, without building a value.
-  value_ref(std::string_view s) noexcept : string_(s), is_string_(true) {}  // NOLINT: implicit
-  value_ref(const char* s) noexcept : value_ref(std::string_view(s)) {}     // NOLINT: implicit
+  // A string (an address, a message-id): the common case, without building a value. It is
+  // viewed in place, so it must outlive this. A string of 4 GiB or more, which no frame can
+  // carry, is viewed as 4 GiB - 1 bytes long: encoding it fails instead of truncating it.
+  value_ref(std::string_view s) noexcept  // NOLINT: implicit
+      : view_(value_view::from_raw({reinterpret_cast<const std::uint8_t*>(s.data()), nullptr,
+                                    static_cast<std::uint32_t>(std::min<std::size_t>(
+                                        s.size(), 0xffffffffu)),
+                                    0, format_code::str32, 0})) {}
+  value_ref(const char* s) noexcept : value_ref(std::string_view(s)) {}  // NOLINT: implicit
 
-  bool is_null() const noexcept {
-    return is_string_ ? false : owned_ ? owned_->is_null() : view_.is_null();
-  }
-  kind type() const noexcept {
-    return is_string_ ? kind::string : owned_ ? owned_->type() : view_.type();
-  }
-  // The decoded view (null when this refers to an owned value or a string).
+  bool is_null() const noexcept { return owned_ ? owned_->is_null() : view_.is_null(); }
+  kind type() const noexcept { return owned_ ? owned_->type() : view_.type(); }
+  // The view: decoded, or of the string this was made from; null for an owned value.
   value_view view() const noexcept { return view_; }
   // The owned value this refers to, or null.
   const value* owned() const noexcept { return owned_; }
-  // The string this refers to, when it was made from one.
-  const std::string_view* string() const noexcept { return is_string_ ? &string_ : nullptr; }
 
  private:
   value_view view_;
   const value* owned_ = nullptr;
-  std::string_view string_;
-  bool is_string_ = false;
 };
 
 // A `symbol[]` field: on the wire a single symbol or an array of symbols (spec Part 1, 1.4:

@@ -12,9 +12,10 @@
 
 #include <array>
 #include <cstdint>
-#include <tuple>
 #include <span>
 #include <string_view>
+#include <tuple>
+#include <type_traits>
 
 #include "amqp/codec/value_view.hpp"
 
@@ -73,5 +74,24 @@ consteval auto field_infos(const Tuple& fields) {
 // Specialised for every composite struct: `info` and `fields`.
 template <class T>
 struct traits;
+
+template <class T>
+concept composite = requires {
+  traits<T>::info;
+  traits<T>::fields;
+};
+
+// Restricted types with choices (role, settle modes, durability, sasl-code) are enums whose
+// header declares `constexpr bool is_valid_choice(E)`.
+template <class E>
+concept restricted_enum = std::is_enum_v<E> && requires(E e) {
+  is_valid_choice(e);
+};
+
+// Spec types whose values are maps; a value_ref field of these must hold a map.
+constexpr bool is_map_type(std::string_view t) {
+  return t == "fields" || t == "annotations" || t == "filter-set" || t == "node-properties" ||
+         t == "map";
+}
 
 }  // namespace amqp::spec

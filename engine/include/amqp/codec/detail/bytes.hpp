@@ -1,4 +1,5 @@
-// Internal: big-endian loads and stores, and the format table.
+// Big-endian loads and stores and other byte-level helpers of the codec. Public only so that
+// the inline decoders of the spec types can use them; not an API.
 #pragma once
 
 #include <array>
@@ -10,8 +11,6 @@
 #include "amqp/codec/types.hpp"
 
 namespace amqp::detail {
-
-
 
 inline std::uint16_t load_be16(const std::uint8_t* p) noexcept {
   std::uint16_t v;
