@@ -50,29 +50,22 @@ TEST(encoder, an_inner_list_growing_to_list32_moves_correctly) {
   EXPECT_EQ((*it).as_string(), "after");
 }
 
-TEST(encoder, rewind_drops_trailing_fields) {
-  // How a composite omits its trailing nulls: remember where the last non-null field ended.
+TEST(encoder, nulls_are_written_and_counted_at_once) {
+  // How a composite writes the unset fields between set ones.
   writer w;
   encoder e(w);
   e.descriptor(0x13);
   auto l = e.begin_list();
   e.boolean(true);
-  const std::size_t keep = w.size();
-  const std::uint32_t keep_count = e.count();
-  e.null();
-  e.null();
-  e.rewind(keep, keep_count);
+  e.nulls(3);
+  e.uint(7);
   e.end_list(l);
-  EXPECT_EQ(to_hex(w.view()), "00 53 13 c0 02 01 41");
-  // Rewinding to the very start of a list leaves it empty: list0.
+  EXPECT_EQ(to_hex(w.view()), "00 53 13 c0 07 05 41 40 40 40 52 07");
   writer w2;
   encoder e2(w2);
-  auto l2 = e2.begin_list();
-  const std::size_t start = w2.size();
-  e2.null();
-  e2.rewind(start, 0);
-  e2.end_list(l2);
-  EXPECT_EQ(to_hex(w2.view()), "45");
+  e2.nulls(0);
+  EXPECT_EQ(e2.count(), 0u);
+  EXPECT_TRUE(w2.empty());
 }
 
 TEST(encoder, encoded_values_are_copied_and_counted) {

@@ -285,7 +285,7 @@ class value_encoder {
   writer& out_;
 };
 
-void encoder::value(const amqp::value& v) {
+void encoder::visit_value(const amqp::value& v) {
   std::visit(
       [this, &v](const auto& x) {
         using T = std::decay_t<decltype(x)>;

@@ -158,28 +158,20 @@ void encoder::uuid(const amqp::uuid& v) {
   ++count_;
 }
 
-void encoder::variable(std::uint8_t code8, bytes_view v) {
+void encoder::wide_variable(std::uint8_t code8, bytes_view v) {
   const std::size_t n = v.size();
-  std::uint8_t* p;
-  if (n <= 0xff) {
-    p = out_.extend(2 + n);
-    p[0] = code8;
-    p[1] = static_cast<std::uint8_t>(n);
-    p += 2;
-  } else if (n <= std::numeric_limits<std::uint32_t>::max()) {
-    p = out_.extend(5 + n);
-    p[0] = static_cast<std::uint8_t>(code8 + 0x10);
-    store_be32(p + 1, static_cast<std::uint32_t>(n));
-    p += 5;
-  } else {
+  if (n > std::numeric_limits<std::uint32_t>::max()) {
     if (!error_) error_ = make_error_code(errc::value_too_large);
     return;
   }
-  if (n) std::memcpy(p, v.data(), n);
+  std::uint8_t* p = out_.extend(5 + n);
+  p[0] = static_cast<std::uint8_t>(code8 + 0x10);
+  store_be32(p + 1, static_cast<std::uint32_t>(n));
+  std::memcpy(p + 5, v.data(), n);
   ++count_;
 }
 
-void encoder::descriptor(std::uint64_t code) {
+void encoder::wide_descriptor(std::uint64_t code) {
   out_.push_back(format_code::described);
   ulong(code);
   --count_;  // the descriptor and the value it describes count as one element
@@ -191,15 +183,8 @@ void encoder::descriptor(symbol_view name) {
   --count_;
 }
 
-encoder::mark encoder::begin(std::uint8_t code8) {
-  const mark m{out_.size(), count_};
-  std::uint8_t* p = out_.extend(3);
-  p[0] = code8;
-  count_ = 0;
-  return m;
-}
-
-void encoder::end(mark m, std::uint8_t empty_code) {
+// An empty compound, or one that outgrew the 1-byte size and count reserved by begin().
+void encoder::end_other(mark m, std::uint8_t empty_code) {
   const std::uint32_t n = count_;
   count_ = m.count_before + 1;
   const std::size_t body = out_.size() - m.pos - 3;

@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string_view>
 
@@ -63,7 +64,13 @@ class encoder {
   void symbol(std::string_view v) { variable(format_code::sym8, as_bytes(v)); }
 
   // A described value: write the descriptor with one of these, then the described value.
-  void descriptor(std::uint64_t code);
+  void descriptor(std::uint64_t code) {
+    if (code == 0 || code > 0xff) return wide_descriptor(code);
+    std::uint8_t* p = out_.extend(3);  // the spec's own descriptors: 00 53 code
+    p[0] = format_code::described;
+    p[1] = format_code::smallulong;
+    p[2] = static_cast<std::uint8_t>(code);
+  }
   void descriptor(symbol_view name);
 
   mark begin_list() { return begin(format_code::list8); }
@@ -78,7 +85,13 @@ class encoder {
   // Array elements share the narrowest constructor that fits them all, but never a zero-width
   // one (true, false, uint0, ulong0, list0): decoders cap how many zero-width elements they
   // accept (decode_limits::max_zero_width_elements), so those take their 1-byte forms.
-  void value(const amqp::value& v);
+  void value(const amqp::value& v) {
+    // Strings and booleans, the usual property values, without the visit.
+    const amqp::value::storage& x = v.get();
+    if (const auto* text = std::get_if<std::string>(&x)) return string(*text);
+    if (const auto* flag = std::get_if<bool>(&x)) return boolean(*flag);
+    visit_value(v);
+  }
   void value(value_view v);
 
   // Bytes that already hold exactly one encoded value, copied as they are.
@@ -87,13 +100,12 @@ class encoder {
     ++count_;
   }
 
-  // Drops what was written after output position `pos` and sets the element count of the
-  // open compound to `count`: how composite encoders omit trailing null fields.
-  void rewind(std::size_t pos, std::uint32_t count) noexcept {
-    out_.truncate(pos);
-    count_ = count;
+  // `n` nulls at once: how composite encoders write the unset fields between set ones.
+  void nulls(std::uint32_t n) {
+    if (n == 0) return;
+    std::memset(out_.extend(n), format_code::null, n);
+    count_ += n;
   }
-
   // Number of values written at the current nesting level (elements of the open compound).
   std::uint32_t count() const noexcept { return count_; }
   const std::error_code& error() const noexcept { return error_; }
@@ -108,10 +120,50 @@ class encoder {
     ++count_;
   }
   // code8 is the 1-byte-length format; its 4-byte sibling is code8 + 0x10.
-  void variable(std::uint8_t code8, bytes_view v);
-  mark begin(std::uint8_t code8);
+  void variable(std::uint8_t code8, bytes_view v) {
+    const std::size_t n = v.size();
+    if (n > 0xff) return wide_variable(code8, v);
+    std::uint8_t* p = out_.extend(2 + n);
+    p[0] = code8;
+    p[1] = static_cast<std::uint8_t>(n);
+    copy_short(p + 2, v.data(), n);
+    ++count_;
+  }
+  void wide_variable(std::uint8_t code8, bytes_view v);
+  void wide_descriptor(std::uint64_t code);
+  // Copies n <= 255 bytes; the short ones (most strings and symbols) without a call.
+  static void copy_short(std::uint8_t* to, const std::uint8_t* from, std::size_t n) noexcept {
+    if (n >= 8 && n <= 16) {
+      std::memcpy(to, from, 8);
+      std::memcpy(to + n - 8, from + n - 8, 8);
+    } else if (n >= 4 && n < 8) {
+      std::memcpy(to, from, 4);
+      std::memcpy(to + n - 4, from + n - 4, 4);
+    } else if (n > 0 && n < 4) {
+      to[0] = from[0];
+      to[n / 2] = from[n / 2];
+      to[n - 1] = from[n - 1];
+    } else if (n > 16) {
+      std::memcpy(to, from, n);
+    }
+  }
+  mark begin(std::uint8_t code8) {
+    const mark m{out_.size(), count_};
+    *out_.extend(3) = code8;  // size and count are back-patched by end()
+    count_ = 0;
+    return m;
+  }
   // list0 (0x45) for an empty list; 0 when the type has no empty form (maps).
-  void end(mark m, std::uint8_t empty_code);
+  void end(mark m, std::uint8_t empty_code) {
+    const std::size_t body = out_.size() - m.pos - 3;
+    if (count_ == 0 || body + 1 > 0xff || count_ > 0xff) return end_other(m, empty_code);
+    std::uint8_t* p = out_.data() + m.pos;  // the usual case: the list8 or map8 reserved fits
+    p[1] = static_cast<std::uint8_t>(body + 1);
+    p[2] = static_cast<std::uint8_t>(count_);
+    count_ = m.count_before + 1;
+  }
+  void end_other(mark m, std::uint8_t empty_code);
+  void visit_value(const amqp::value& v);
 
   friend class value_encoder;
   writer& out_;

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <tuple>
 #include <type_traits>
+#include <utility>
 
 #include "amqp/codec/decoder.hpp"
 #include "amqp/codec/encoder.hpp"
@@ -159,32 +160,40 @@ inline const std::uint8_t* start_of(value_view v) {
 
 }  // namespace detail
 
+namespace detail {
+
+// Each field of v in order: null when it is unset or, unless mandatory, equal to its default (a
+// peer must read both the same). Nulls are written only when a set field follows them:
+// trailing nulls are implied (spec Part 1, 1.4).
+template <composite T, std::size_t... I>
+void put_fields(encoder& e, const T& v, std::index_sequence<I...>) {
+  std::uint32_t nulls = 0;
+  [[maybe_unused]] const auto one = [&](const auto& fld) {
+    const auto& member = v.*(fld.member);
+    using M = std::remove_cvref_t<decltype(member)>;
+    bool elide = is_null(member);
+    if constexpr (std::equality_comparable<M>) {
+      static constexpr T defaults{};
+      elide = elide || (!fld.info.is_mandatory() && member == defaults.*(fld.member));
+    }
+    if (elide) {
+      ++nulls;
+      return;
+    }
+    if (nulls) e.nulls(std::exchange(nulls, 0));
+    put(e, member);
+  };
+  (one(std::get<I>(traits<T>::fields)), ...);
+}
+
+}  // namespace detail
+
 template <composite T>
 void encode(encoder& e, const T& v) {
+  constexpr std::size_t n = std::tuple_size_v<std::remove_cvref_t<decltype(traits<T>::fields)>>;
   e.descriptor(traits<T>::info.code);
   const encoder::mark m = e.begin_list();
-  std::size_t end = e.out().size();
-  std::uint32_t count = 0;
-  [[maybe_unused]] const T defaults{};
-  std::apply(
-      [&](const auto&... f) {
-        [[maybe_unused]] auto one = [&](const auto& fld, const auto& member,
-                                        const auto& default_member) {
-          bool elide = detail::is_null(member);
-          if constexpr (std::equality_comparable<std::remove_cvref_t<decltype(member)>>)
-            elide = elide || (!fld.info.is_mandatory() && member == default_member);
-          if (elide) {
-            e.null();
-          } else {
-            detail::put(e, member);
-            end = e.out().size();
-            count = e.count();
-          }
-        };
-        (one(f, v.*(f.member), defaults.*(f.member)), ...);
-      },
-      traits<T>::fields);
-  e.rewind(end, count);  // trailing nulls are implied
+  detail::put_fields(e, v, std::make_index_sequence<n>{});
   e.end_list(m);
 }
 

@@ -28,14 +28,18 @@ inline std::size_t non_ascii_offset(const std::uint8_t* p, std::size_t n) noexce
 // Whether the n bytes at p are 7-bit ASCII: whole words at a time (the last one overlapping),
 // so that the short strings of addresses, ids and keys take no loop.
 inline bool is_ascii(const std::uint8_t* p, std::size_t n) noexcept {
+  constexpr std::uint64_t high = 0x8080808080808080ull;
   if (n >= 8) {
-    std::uint64_t any = 0, word;
-    for (std::size_t i = 0; i + 8 <= n; i += 8) {
+    std::uint64_t first, last;
+    std::memcpy(&first, p, 8);
+    std::memcpy(&last, p + n - 8, 8);
+    std::uint64_t any = first | last;
+    for (std::size_t i = 8; i + 8 < n; i += 8) {  // only strings over 16 bytes loop
+      std::uint64_t word;
       std::memcpy(&word, p + i, 8);
       any |= word;
     }
-    std::memcpy(&word, p + n - 8, 8);
-    return ((any | word) & 0x8080808080808080ull) == 0;
+    return (any & high) == 0;
   }
   if (n >= 4) {
     std::uint32_t a, b;
