@@ -391,6 +391,33 @@ void inspect_seeds() {
 
 }  // namespace
 
+// The performatives of a whole session, each alone: what composite_decode starts from.
+void composite_seeds() {
+  amqp::writer w;
+  amqp_session(w, true);
+  amqp::bytes_view stream = w.view();
+  amqp::frame_reader reader;
+  reader.expect_protocol_header();
+  const std::uint8_t header[] = {'A', 'M', 'Q', 'P', 0, 1, 0, 0};
+  (void)reader.read(amqp::bytes_view(header));
+  int n = 0;
+  while (!stream.empty()) {
+    auto r = reader.read(stream);
+    if (r.error || r.consumed == 0) break;
+    if (r.item) {
+      if (const auto* f = std::get_if<amqp::frame_view>(&*r.item); f && !f->is_empty()) {
+        const std::uint8_t* start = stream.data() + amqp::frame_header_size;
+        put("composite_decode", "performative-" + std::to_string(n++),
+            amqp::bytes_view(start, f->payload.data()));
+      }
+    }
+    stream = stream.subspan(r.consumed);
+  }
+  put("composite_decode", "rejected-with-error",
+      composite(amqp::spec::rejected{amqp::spec::error{amqp::symbol_view{"amqp:internal-error"},
+                                                       "broken", {}}}));
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: make_seeds CORPUS_DIR\n");
@@ -399,6 +426,7 @@ int main(int argc, char** argv) {
   root = argv[1];
   value_seeds();
   message_seeds();
+  composite_seeds();
   stream_seeds("frame_reader");
   inspect_seeds();
   std::printf("wrote %d seeds under %s\n", written, root.c_str());

@@ -29,6 +29,7 @@ fi
 targets=(
   "value_decode|type-vectors go-amqp-marshal|4096"
   "message_decode|message-decode|4096"
+  "composite_decode|type-vectors|4096"
   "frame_reader|connection-driver proactor-receive go-amqp-conn|16384"
   "inspect|connection-driver proactor-receive go-amqp-conn|8192"
 )

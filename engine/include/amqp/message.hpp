@@ -73,6 +73,10 @@ class body_section_range {
 
 // A decoded message; every view points into the decoded bytes. Only decode_message makes them.
 struct message_view {
+  // Provided, so that making one initialises its members rather than zero-filling all of it
+  // first (the properties it may hold are large).
+  message_view() noexcept {}  // NOLINT(modernize-use-equals-default)
+
   std::optional<spec::header> header;
   value_view delivery_annotations;  // a map, or null when the section is absent
   value_view message_annotations;   // a map, or null
