@@ -1,6 +1,9 @@
 // Encoding messages: sections in spec order (Part 3, 3.2), header and properties through the
 // spec table, everything else in the encoder's canonical (smallest) form.
 #include <algorithm>
+#include <optional>
+#include <string>
+#include <string_view>
 
 #include "amqp/message.hpp"
 #include "amqp/spec/codec.hpp"
@@ -23,23 +26,32 @@ bool has_properties(const message::properties_type& p) noexcept {
          p.group_sequence || p.reply_to_group_id;
 }
 
-// The spec struct viewing the owned fields, so that the table drives the encoding.
+template <class T, class F>
+auto view_if(const std::optional<T>& v, F&& f) -> std::optional<decltype(f(*v))> {
+  if (!v) return std::nullopt;
+  return f(*v);
+}
+
+// The spec struct viewing the owned fields, so that the table drives the encoding. Built in one
+// aggregate initialisation: each member is written once.
 spec::properties view_of(const message::properties_type& p) noexcept {
-  spec::properties v;
-  v.message_id = p.message_id;
-  if (p.user_id) v.user_id = bytes_of(*p.user_id);
-  v.to = p.to;
-  if (p.subject) v.subject = *p.subject;
-  v.reply_to = p.reply_to;
-  v.correlation_id = p.correlation_id;
-  if (p.content_type) v.content_type = symbol_view(*p.content_type);
-  if (p.content_encoding) v.content_encoding = symbol_view(*p.content_encoding);
-  v.absolute_expiry_time = p.absolute_expiry_time;
-  v.creation_time = p.creation_time;
-  if (p.group_id) v.group_id = *p.group_id;
-  v.group_sequence = p.group_sequence;
-  if (p.reply_to_group_id) v.reply_to_group_id = *p.reply_to_group_id;
-  return v;
+  const auto text = [](const std::string& s) { return std::string_view(s); };
+  const auto sym = [](const std::string& s) { return symbol_view(s); };
+  return {
+      .message_id = p.message_id,
+      .user_id = view_if(p.user_id, bytes_of),
+      .to = p.to,
+      .subject = view_if(p.subject, text),
+      .reply_to = p.reply_to,
+      .correlation_id = p.correlation_id,
+      .content_type = view_if(p.content_type, sym),
+      .content_encoding = view_if(p.content_encoding, sym),
+      .absolute_expiry_time = p.absolute_expiry_time,
+      .creation_time = p.creation_time,
+      .group_id = view_if(p.group_id, text),
+      .group_sequence = p.group_sequence,
+      .reply_to_group_id = view_if(p.reply_to_group_id, text),
+  };
 }
 
 void map_section(encoder& e, section s, const map& entries) {
