@@ -18,14 +18,16 @@ namespace amqp::test {
 namespace s = amqp::spec;
 
 // Every composite struct of transport.hpp, messaging.hpp, security.hpp and transactions.hpp.
-using all_composites =
-    std::tuple<s::error, s::open, s::begin, s::attach, s::flow, s::transfer, s::disposition,
-               s::detach, s::end, s::close, s::header, s::properties, s::received, s::accepted,
-               s::rejected, s::released, s::modified, s::source, s::target, s::delete_on_close,
-               s::delete_on_no_links, s::delete_on_no_messages, s::delete_on_no_links_or_messages,
-               s::coordinator, s::declare, s::discharge, s::declared, s::transactional_state,
-               s::sasl_mechanisms, s::sasl_init, s::sasl_challenge, s::sasl_response,
-               s::sasl_outcome>;
+using all_composites = s::composite_types;
+
+// The same list as GoogleTest type parameters, for TYPED_TEST_SUITE.
+template <class Tuple>
+struct as_types;
+template <class... T>
+struct as_types<std::tuple<T...>> {
+  using type = ::testing::Types<T...>;
+};
+using composite_test_types = as_types<all_composites>::type;
 
 template <class T>
 struct is_optional : std::false_type {};

@@ -66,13 +66,7 @@ std::string default_problem(const s::field_info& f, const M& member) {
 
 template <class T>
 class composite_defaults : public ::testing::Test {};
-template <class Tuple>
-struct as_types;
-template <class... T>
-struct as_types<std::tuple<T...>> {
-  using type = ::testing::Types<T...>;
-};
-TYPED_TEST_SUITE(composite_defaults, as_types<all_composites>::type);
+TYPED_TEST_SUITE(composite_defaults, composite_test_types);
 
 TYPED_TEST(composite_defaults, members_default_to_the_declared_default) {
   using T = TypeParam;

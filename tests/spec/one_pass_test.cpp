@@ -9,16 +9,9 @@
 namespace amqp::test {
 namespace {
 
-template <class Tuple>
-struct as_types;
-template <class... T>
-struct as_types<std::tuple<T...>> {
-  using type = ::testing::Types<T...>;
-};
-
 template <class T>
 class one_pass : public ::testing::Test {};
-TYPED_TEST_SUITE(one_pass, as_types<all_composites>::type);
+TYPED_TEST_SUITE(one_pass, composite_test_types);
 
 // Decodes `bytes` both ways; a failure describes the disagreement.
 template <s::composite T>

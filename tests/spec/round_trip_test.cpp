@@ -9,16 +9,9 @@
 namespace amqp::test {
 namespace {
 
-template <class Tuple>
-struct as_types;
-template <class... T>
-struct as_types<std::tuple<T...>> {
-  using type = ::testing::Types<T...>;
-};
-
 template <class T>
 class composite_round_trip : public ::testing::Test {};
-TYPED_TEST_SUITE(composite_round_trip, as_types<all_composites>::type);
+TYPED_TEST_SUITE(composite_round_trip, composite_test_types);
 
 constexpr std::size_t field_count(const s::type_info& t) {
   return t.fields.size();

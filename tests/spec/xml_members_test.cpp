@@ -79,13 +79,7 @@ std::string expected_member_type(const sx::document& doc, const sx::field& f) {
 
 template <class T>
 class member_types : public ::testing::Test {};
-template <class Tuple>
-struct as_types;
-template <class... T>
-struct as_types<std::tuple<T...>> {
-  using type = ::testing::Types<T...>;
-};
-TYPED_TEST_SUITE(member_types, as_types<all_composites>::type);
+TYPED_TEST_SUITE(member_types, composite_test_types);
 
 TYPED_TEST(member_types, match_the_xml_field_types) {
   AMQP_REQUIRE_SPEC_XML(doc);
