@@ -47,10 +47,8 @@ bool read_section(checker& c, section s, pos at, pos& p, pos end, message_view& 
                                           errc::unexpected_descriptor);
     case section::data: {
       if (p == end) return c.fail(errc::truncated, p);
-      if (*p != format_code::vbin8 && *p != format_code::vbin32)
-        return c.refuse(errc::field_type_mismatch, p, end, 1);
       bytes_view ignored;
-      return spec::detail::read_variable(c, p, end, *p == format_code::vbin8 ? 1 : 4, ignored);
+      return spec::detail::read(c, p, end, 1, ignored);  // a binary, or field_type_mismatch
     }
     default:
       break;

@@ -200,8 +200,7 @@ void encode(encoder& e, const T& v) {
 template <composite T>
 result<T> decode(value_view v, const std::uint8_t* base) {
   constexpr const type_info& info = traits<T>::info;
-  const std::uint8_t* const start = detail::start_of(v);
-  if (!base) base = start;
+  if (!base) base = detail::start_of(v);
   const auto offset = [&](value_view x) {
     const std::uint8_t* at = detail::start_of(x);
     return static_cast<std::size_t>(at && at >= base ? at - base : 0);
@@ -215,7 +214,7 @@ result<T> decode(value_view v, const std::uint8_t* base) {
   // The view is valid already; the typed reader re-reads the list's bytes to fill the fields,
   // within limits that cannot refuse what the value checker accepted.
   const std::uint8_t* list_at = detail::start_of(body);
-  const std::uint8_t* p = body.data() - (detail::prefix_size(body.format()));
+  const std::uint8_t* p = body.data() - detail::prefix_size(body.format());
   const std::uint8_t* end = body.data() + body.as_binary().size();
   amqp::detail::checker c(base, decode_limits{.max_depth = ~0u, .max_zero_width_elements = ~0u});
   T out{};

@@ -263,7 +263,6 @@ bool read_fields(checker& c, pos& p, [[maybe_unused]] pos end,
 inline int match_descriptor(checker& c, pos& p, pos end, std::uint32_t depth,
                             const type_info& info) {
   pos at;
-  bytes_view sym;
   switch (*p) {
     case format_code::smallulong:
       if (!(at = read_fixed(c, p, end, 1))) return -1;
@@ -276,13 +275,9 @@ inline int match_descriptor(checker& c, pos& p, pos end, std::uint32_t depth,
       return info.code == 0;
     case format_code::sym8:
     case format_code::sym32: {
-      if (!read_variable(c, p, end, *p == format_code::sym8 ? 1 : 4, sym)) return -1;
-      if (!amqp::detail::is_ascii(sym.data(), sym.size())) {
-        c.fail(errc::invalid_symbol, sym.data() + amqp::detail::non_ascii_offset(sym.data(), sym.size()));
-        return -1;
-      }
-      return std::string_view(reinterpret_cast<const char*>(sym.data()), sym.size()) ==
-             info.symbol;
+      symbol_view sym;
+      if (!read(c, p, end, depth, sym)) return -1;
+      return sym.str == info.symbol;
     }
   }
   value_view ignored;
