@@ -125,5 +125,37 @@ TEST(encoder, writer_keeps_capacity_and_edits_in_place) {
   EXPECT_TRUE(empty_copy.empty());
 }
 
+TEST(encoder, writer_moves_leave_the_source_empty) {
+  writer w;
+  const std::uint8_t abc[] = {1, 2, 3};
+  w.append(abc);
+  writer moved(std::move(w));
+  EXPECT_EQ(to_hex(moved.view()), "01 02 03");
+  EXPECT_TRUE(w.empty());  // NOLINT(bugprone-use-after-move): the documented moved-from state
+  EXPECT_EQ(w.capacity(), 0u);
+  w.push_back(9);  // and still usable
+  EXPECT_EQ(to_hex(w.view()), "09");
+  writer assigned;
+  assigned = std::move(moved);
+  EXPECT_EQ(to_hex(assigned.view()), "01 02 03");
+  EXPECT_TRUE(moved.empty());  // NOLINT(bugprone-use-after-move)
+}
+
+TEST(encoder, writer_fill_writes_exactly_n_bytes_at_any_capacity) {
+  // Short runs take the word-store path when 16 bytes are free, memset otherwise; both must
+  // write n bytes and leave what follows alone.
+  for (std::size_t lead : {0u, 50u, 60u, 63u, 64u}) {
+    for (std::size_t n : {0u, 1u, 7u, 8u, 13u, 16u, 17u, 100u}) {
+      writer w;
+      for (std::size_t i = 0; i < lead; ++i) w.push_back(0xee);
+      w.fill(n, 0x40);
+      ASSERT_EQ(w.size(), lead + n) << lead << " " << n;
+      for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(w.data()[lead + i], 0x40) << i;
+      w.push_back(0x01);
+      EXPECT_EQ(w.data()[lead + n], 0x01);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace amqp

@@ -189,7 +189,7 @@ std::error_code write_frame(writer& out, frame_type type, std::uint16_t channel,
   encoder e(out);
   spec::encode(e, performative);
   out.append(payload);
-  if (e.error()) {
+  if (e.failed()) {
     out.truncate(start);
     return e.error();
   }

@@ -126,7 +126,7 @@ class value_encoder {
 
     // Errors are reported from this array's own elements only: an error left over from an
     // earlier value must not be mistaken for one here, nor be overwritten.
-    const std::error_code earlier = std::exchange(e_.error_, {});
+    const errc earlier = std::exchange(e_.error_, errc{});
     const encoder::mark m = e_.begin(format_code::array8);
     if (descriptor) {
       out_.push_back(format_code::described);
@@ -136,7 +136,7 @@ class value_encoder {
     const bool wide = needs_wide(type, elements);
     out_.push_back(element_code(type, wide));
     const std::size_t first = out_.size();
-    outcome r = e_.error_ ? outcome::failed : write_payloads(type, wide, elements);
+    outcome r = e_.failed() ? outcome::failed : write_payloads(type, wide, elements);
     if (r == outcome::too_narrow) {  // a compound element outgrew the 1-byte form: redo all wide
       out_.truncate(first);
       out_.data()[ctor_pos] = element_code(type, true);
@@ -145,13 +145,13 @@ class value_encoder {
     if (r != outcome::ok) {
       out_.truncate(m.pos);
       e_.count_ = m.count_before;
-      if (!e_.error_) e_.error_ = make_error_code(errc::value_too_large);
-      if (earlier) e_.error_ = earlier;
+      e_.fail(errc::value_too_large);
+      if (earlier != errc{}) e_.error_ = earlier;
       return;
     }
     e_.count_ = n;
     e_.end(m, 0);
-    if (earlier) e_.error_ = earlier;
+    if (earlier != errc{}) e_.error_ = earlier;
   }
 
  private:
@@ -215,7 +215,7 @@ class value_encoder {
 
   // Writes nothing and records why.
   void refuse(errc why) {
-    if (!e_.error_) e_.error_ = make_error_code(why);
+    e_.fail(why);
   }
 
   template <class Elements>
@@ -248,7 +248,7 @@ class value_encoder {
     const std::uint32_t saved = e_.count_;
     e_.value(x);
     e_.count_ = saved;
-    if (e_.error_) return outcome::failed;
+    if (e_.failed()) return outcome::failed;
     const std::uint8_t got = out_.data()[start];
     // Variable and compound: the normal encoding chose its own width; convert if needed.
     const detail::format_info have = detail::format_table[got];
@@ -327,7 +327,7 @@ void encoder::visit_value(const amqp::value& v) {
         } else if constexpr (std::is_same_v<T, amqp::described>) {
           // Part 1, 1.2: a descriptor is not itself described.
           if (x.descriptor->type() == kind::described) {
-            if (!error_) error_ = make_error_code(errc::nested_descriptor);
+            fail(errc::nested_descriptor);
             return;
           }
           out_.push_back(format_code::described);

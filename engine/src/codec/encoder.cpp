@@ -12,12 +12,7 @@ using detail::store_be16;
 using detail::store_be32;
 using detail::store_be64;
 
-void encoder::ubyte(std::uint8_t v) {
-  std::uint8_t* p = out_.extend(2);
-  p[0] = format_code::ubyte;
-  p[1] = v;
-  ++count_;
-}
+void encoder::ubyte(std::uint8_t v) { small(format_code::ubyte, v); }
 
 void encoder::ushort(std::uint16_t v) {
   std::uint8_t* p = out_.extend(3);
@@ -26,71 +21,12 @@ void encoder::ushort(std::uint16_t v) {
   ++count_;
 }
 
-void encoder::uint(std::uint32_t v) {
-  if (v == 0) return put(format_code::uint0);
-  if (v <= 0xff) {
-    std::uint8_t* p = out_.extend(2);
-    p[0] = format_code::smalluint;
-    p[1] = static_cast<std::uint8_t>(v);
-  } else {
-    std::uint8_t* p = out_.extend(5);
-    p[0] = format_code::uint;
-    store_be32(p + 1, v);
-  }
-  ++count_;
-}
-
-void encoder::ulong(std::uint64_t v) {
-  if (v == 0) return put(format_code::ulong0);
-  if (v <= 0xff) {
-    std::uint8_t* p = out_.extend(2);
-    p[0] = format_code::smallulong;
-    p[1] = static_cast<std::uint8_t>(v);
-  } else {
-    std::uint8_t* p = out_.extend(9);
-    p[0] = format_code::ulong;
-    store_be64(p + 1, v);
-  }
-  ++count_;
-}
-
-void encoder::byte(std::int8_t v) {
-  std::uint8_t* p = out_.extend(2);
-  p[0] = format_code::byte;
-  p[1] = static_cast<std::uint8_t>(v);
-  ++count_;
-}
+void encoder::byte(std::int8_t v) { small(format_code::byte, static_cast<std::uint8_t>(v)); }
 
 void encoder::short_(std::int16_t v) {
   std::uint8_t* p = out_.extend(3);
   p[0] = format_code::short_;
   store_be16(p + 1, static_cast<std::uint16_t>(v));
-  ++count_;
-}
-
-void encoder::int_(std::int32_t v) {
-  if (v >= -128 && v <= 127) {
-    std::uint8_t* p = out_.extend(2);
-    p[0] = format_code::smallint;
-    p[1] = static_cast<std::uint8_t>(v);
-  } else {
-    std::uint8_t* p = out_.extend(5);
-    p[0] = format_code::int_;
-    store_be32(p + 1, static_cast<std::uint32_t>(v));
-  }
-  ++count_;
-}
-
-void encoder::long_(std::int64_t v) {
-  if (v >= -128 && v <= 127) {
-    std::uint8_t* p = out_.extend(2);
-    p[0] = format_code::smalllong;
-    p[1] = static_cast<std::uint8_t>(v);
-  } else {
-    std::uint8_t* p = out_.extend(9);
-    p[0] = format_code::long_;
-    store_be64(p + 1, static_cast<std::uint64_t>(v));
-  }
   ++count_;
 }
 
@@ -135,7 +71,7 @@ void encoder::decimal128(const amqp::decimal128& v) {
 
 void encoder::char_(char32_t v) {
   if (!detail::is_unicode_scalar(v)) {  // the decoder would reject it
-    if (!error_) error_ = make_error_code(errc::invalid_char);
+    fail(errc::invalid_char);
     return;
   }
   std::uint8_t* p = out_.extend(5);
@@ -161,7 +97,7 @@ void encoder::uuid(const amqp::uuid& v) {
 void encoder::wide_variable(std::uint8_t code8, bytes_view v) {
   const std::size_t n = v.size();
   if (n > std::numeric_limits<std::uint32_t>::max()) {
-    if (!error_) error_ = make_error_code(errc::value_too_large);
+    fail(errc::value_too_large);
     return;
   }
   std::uint8_t* p = out_.extend(5 + n);
@@ -204,7 +140,7 @@ void encoder::end_other(mark m, std::uint8_t empty_code) {
   } else {  // over 4 GiB: drop the compound rather than leave a header that lies
     out_.truncate(m.pos);
     count_ = m.count_before;
-    if (!error_) error_ = make_error_code(errc::value_too_large);
+    fail(errc::value_too_large);
   }
 }
 

@@ -150,6 +150,8 @@ void body_section_range::iterator::load() noexcept {
 bytes_view message_view::data() const noexcept {
   if (body != body_kind::data || body_bytes.empty()) return {};
   const std::uint8_t* p = body_bytes.data();
+  // The usual encoding, 00 53 75 a0 len, read directly.
+  if (p[1] == format_code::smallulong && p[3] == format_code::vbin8) return {p + 5, p[4]};
   return section_value(p).as_binary();
 }
 

@@ -97,7 +97,7 @@ errc check_body(body_kind k, std::size_t count, auto&& kind_at) {
 
 // Encoder failures (a value over 4 GiB) leave the writer as it was.
 std::error_code finish(encoder& e, writer& out, std::size_t start) {
-  if (!e.error()) return {};
+  if (!e.failed()) return {};
   out.truncate(start);
   return e.error();
 }

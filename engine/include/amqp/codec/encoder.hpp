@@ -23,6 +23,7 @@
 #include <span>
 #include <string_view>
 
+#include "amqp/codec/detail/bytes.hpp"
 #include "amqp/codec/types.hpp"
 #include "amqp/codec/value.hpp"
 #include "amqp/codec/value_view.hpp"
@@ -45,12 +46,38 @@ class encoder {
   void boolean(bool v) { put(v ? format_code::boolean_true : format_code::boolean_false); }
   void ubyte(std::uint8_t v);
   void ushort(std::uint16_t v);
-  void uint(std::uint32_t v);
-  void ulong(std::uint64_t v);
+  void uint(std::uint32_t v) {
+    if (v == 0) return put(format_code::uint0);
+    if (v <= 0xff) return small(format_code::smalluint, static_cast<std::uint8_t>(v));
+    std::uint8_t* p = out_.extend(5);
+    p[0] = format_code::uint;
+    detail::store_be32(p + 1, v);
+    ++count_;
+  }
+  void ulong(std::uint64_t v) {
+    if (v == 0) return put(format_code::ulong0);
+    if (v <= 0xff) return small(format_code::smallulong, static_cast<std::uint8_t>(v));
+    std::uint8_t* p = out_.extend(9);
+    p[0] = format_code::ulong;
+    detail::store_be64(p + 1, v);
+    ++count_;
+  }
   void byte(std::int8_t v);
   void short_(std::int16_t v);
-  void int_(std::int32_t v);
-  void long_(std::int64_t v);
+  void int_(std::int32_t v) {
+    if (v >= -128 && v <= 127) return small(format_code::smallint, static_cast<std::uint8_t>(v));
+    std::uint8_t* p = out_.extend(5);
+    p[0] = format_code::int_;
+    detail::store_be32(p + 1, static_cast<std::uint32_t>(v));
+    ++count_;
+  }
+  void long_(std::int64_t v) {
+    if (v >= -128 && v <= 127) return small(format_code::smalllong, static_cast<std::uint8_t>(v));
+    std::uint8_t* p = out_.extend(9);
+    p[0] = format_code::long_;
+    detail::store_be64(p + 1, static_cast<std::uint64_t>(v));
+    ++count_;
+  }
   void float_(float v);
   void double_(double v);
   void decimal32(amqp::decimal32 v);
@@ -86,11 +113,23 @@ class encoder {
   // one (true, false, uint0, ulong0, list0): decoders cap how many zero-width elements they
   // accept (decode_limits::max_zero_width_elements), so those take their 1-byte forms.
   void value(const amqp::value& v) {
-    // Strings and booleans, the usual property values, without the visit.
+    // The usual property and annotation values without the visit: one jump on the index.
     const amqp::value::storage& x = v.get();
-    if (const auto* text = std::get_if<std::string>(&x)) return string(*text);
-    if (const auto* flag = std::get_if<bool>(&x)) return boolean(*flag);
-    visit_value(v);
+    switch (v.type()) {
+      case kind::string: return string(*std::get_if<std::string>(&x));
+      case kind::symbol: return symbol(std::get_if<amqp::symbol>(&x)->str);
+      case kind::binary: {
+        const std::vector<std::uint8_t>& b = std::get_if<amqp::binary>(&x)->bytes;
+        return binary({b.data(), b.size()});
+      }
+      case kind::boolean: return boolean(*std::get_if<bool>(&x));
+      case kind::int_: return int_(*std::get_if<std::int32_t>(&x));
+      case kind::long_: return long_(*std::get_if<std::int64_t>(&x));
+      case kind::uint: return uint(*std::get_if<std::uint32_t>(&x));
+      case kind::ulong: return ulong(*std::get_if<std::uint64_t>(&x));
+      case kind::null: return null();
+      default: return visit_value(v);
+    }
   }
   void value(value_view v);
 
@@ -102,21 +141,35 @@ class encoder {
 
   // `n` nulls at once: how composite encoders write the unset fields between set ones.
   void nulls(std::uint32_t n) {
-    if (n == 0) return;
-    std::memset(out_.extend(n), format_code::null, n);
+    out_.fill(n, format_code::null);
     count_ += n;
   }
   // Number of values written at the current nesting level (elements of the open compound).
   std::uint32_t count() const noexcept { return count_; }
-  const std::error_code& error() const noexcept { return error_; }
+  // The first value refused, or no error.
+  std::error_code error() const {
+    return error_ == errc{} ? std::error_code() : make_error_code(error_);
+  }
+  bool failed() const noexcept { return error_ != errc{}; }
   writer& out() noexcept { return out_; }
 
  private:
   static bytes_view as_bytes(std::string_view s) noexcept {
     return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
   }
+  // Keeps the first error.
+  void fail(errc why) noexcept {
+    if (error_ == errc{}) error_ = why;
+  }
   void put(std::uint8_t code) {
     out_.push_back(code);
+    ++count_;
+  }
+  // A constructor and a 1-byte payload: smalluint, smallint and their kin.
+  void small(std::uint8_t code, std::uint8_t payload) {
+    std::uint8_t* p = out_.extend(2);
+    p[0] = code;
+    p[1] = payload;
     ++count_;
   }
   // code8 is the 1-byte-length format; its 4-byte sibling is code8 + 0x10.
@@ -163,12 +216,12 @@ class encoder {
     count_ = m.count_before + 1;
   }
   void end_other(mark m, std::uint8_t empty_code);
-  void visit_value(const amqp::value& v);
+  [[gnu::noinline]] void visit_value(const amqp::value& v);  // the rarer kinds
 
   friend class value_encoder;
   writer& out_;
   std::uint32_t count_ = 0;
-  std::error_code error_;
+  errc error_{};
 };
 
 // Encodes one value into a fresh buffer (convenient, allocates; hot paths reuse a writer).
