@@ -1,24 +1,66 @@
-// Configuration of the engine: the limits on everything a peer controls.
+// Configuration of the engine: its role, the limits on everything a peer controls, and the
+// fields of the local open.
 //
-//   amqp::limits l;
-//   l.max_frame_size = 1 << 20;
-//   l.decode.max_depth = 16;
+//   amqp::engine_config cfg{.role = amqp::engine_role::server};
+//   cfg.limits.max_frame_size = 64 * 1024;
+//   cfg.limits.decode.max_depth = 16;
+//   amqp::connection_engine engine(cfg);
 //
 // Defaults are safe for a server facing untrusted peers.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "amqp/codec/decoder.hpp"
+#include "amqp/codec/value.hpp"
 #include "amqp/spec/constants.hpp"
 
 namespace amqp {
 
+class trace_sink;
+
 struct limits {
-  // Largest frame accepted (and advertised as max-frame-size); at least 512 (spec Part 2, 2.7.1).
+  // Largest frame accepted, advertised as max-frame-size; at least 512 (spec Part 2, 2.7.1).
   std::uint32_t max_frame_size = 1u << 20;
+  // Highest channel number accepted, advertised as channel-max (spec Part 2, 2.7.1).
+  std::uint16_t channel_max = 255;
+  // Events queued for the application; feed() stops consuming input while this many wait.
+  std::size_t max_pending_events = 1024;
+  // How long the peer may take to send its protocol header and open, from the first call
+  // that gives the engine a time; then the connection fails.
+  std::chrono::milliseconds handshake_timeout{30'000};
+  // How long the peer may take to answer our close; then the transport ends without it.
+  std::chrono::milliseconds close_timeout{30'000};
   // Nesting depth and zero-width element bounds for every decoded value.
   decode_limits decode{};
+};
+
+enum class engine_role : std::uint8_t { client, server };
+
+struct engine_config {
+  engine_role role = engine_role::client;
+  amqp::limits limits{};
+  // Receives every protocol header and frame read or written; not owned, may be null.
+  trace_sink* trace = nullptr;
+};
+
+// The fields of the local open (spec Part 2, 2.7.1). max-frame-size and channel-max are not
+// here: the engine advertises its limits, so that what it announces is what it enforces.
+struct connection_options {
+  std::string container_id;  // required by the spec: not empty
+  std::string hostname;      // the virtual host the client wants; empty: not sent
+  // The local idle timeout: the peer must send something at least this often, or the engine
+  // closes the connection with amqp:resource-limit-exceeded. Zero: none.
+  std::chrono::milliseconds idle_timeout{0};
+  std::vector<std::string> outgoing_locales;
+  std::vector<std::string> incoming_locales;
+  std::vector<std::string> offered_capabilities;
+  std::vector<std::string> desired_capabilities;
+  value properties;  // null, or a map with symbol keys
 };
 
 }  // namespace amqp

@@ -56,6 +56,12 @@ enum class errc : int {
   // Encoding.
   value_too_large,          // a value whose encoding exceeds what its format allows
   array_element_mismatch,   // an array element whose kind differs from the array's
+  // Engine usage: the application broke a precondition; the call changed nothing.
+  invalid_handle,           // a handle that is stale or was never issued by this engine
+  wrong_state,              // a command the endpoint's current state does not allow
+  invalid_argument,         // an argument the spec or the engine's limits do not allow
+  // Engine fatal: an earlier failure poisoned the engine; every command returns this.
+  engine_failed,
 };
 
 const std::error_category& error_category() noexcept;

@@ -37,6 +37,10 @@ const char* describe(errc e) noexcept {
     case errc::invalid_frame_body: return "frame body is not one performative";
     case errc::value_too_large: return "value too large for its encoding";
     case errc::array_element_mismatch: return "array element of a different kind";
+    case errc::invalid_handle: return "stale or unknown handle";
+    case errc::wrong_state: return "not allowed in the endpoint's current state";
+    case errc::invalid_argument: return "argument not allowed by the spec or the limits";
+    case errc::engine_failed: return "the engine failed earlier and accepts no more commands";
   }
   return "unknown AMQP error";
 }

@@ -1,0 +1,130 @@
+// The connection engine: one AMQP 1.0 connection, client or server, with no sockets, no clock
+// and no threads. Bytes and the current time go in; bytes, a next deadline and events come out.
+//
+//   amqp::connection_engine engine({.role = amqp::engine_role::client});
+//   (void)engine.open({.container_id = "app-1", .hostname = "broker"});
+//   for (;;) {
+//     write_all(socket, engine.pending_output());          // then:
+//     engine.consume_output(engine.pending_output().size());
+//     if (engine.is_finished()) break;
+//     wait_readable_until(socket, engine.next_deadline());
+//     auto now = std::chrono::steady_clock::now();
+//     if (auto n = read(socket, buf)) engine.feed(buf.first(n), now); else engine.feed_eof(now);
+//     engine.handle_timeout(now);
+//     while (auto ev = engine.poll_event()) handle(*ev);  // handlers may call any command
+//   }
+//
+// Errors come in three classes. Usage: a command the application may not give now returns an
+// error code and changes nothing. Peer: the peer broke the protocol; the engine closes the
+// connection with the right AMQP condition, reports it as an event, and feed() still succeeds.
+// Fatal: the engine ran out of memory mid-change and is poisoned; every later command returns
+// errc::engine_failed, it reads and writes nothing more, and it is finished.
+//
+// Not thread-safe; one engine per connection. The engine never throws.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "amqp/codec/types.hpp"
+#include "amqp/codec/value.hpp"
+#include "amqp/condition.hpp"
+#include "amqp/config.hpp"
+#include "amqp/events.hpp"
+
+namespace amqp {
+
+// The engine's notion of time: whatever clock the caller reads, as long as it never goes back.
+using time_point = std::chrono::steady_clock::time_point;
+
+// The peer's open (spec Part 2, 2.7.1), copied out of its frame.
+struct open_fields {
+  std::string container_id;
+  std::optional<std::string> hostname;
+  std::uint32_t max_frame_size = 0xffffffffu;
+  std::uint16_t channel_max = 65535;
+  std::optional<std::chrono::milliseconds> idle_timeout;
+  std::vector<std::string> outgoing_locales;
+  std::vector<std::string> incoming_locales;
+  std::vector<std::string> offered_capabilities;
+  std::vector<std::string> desired_capabilities;
+  value properties;  // null, or a map
+};
+
+class connection_engine {
+ public:
+  explicit connection_engine(const engine_config& config = {});
+  ~connection_engine();
+  connection_engine(connection_engine&&) noexcept;
+  connection_engine& operator=(connection_engine&&) noexcept;
+  connection_engine(const connection_engine&) = delete;
+  connection_engine& operator=(const connection_engine&) = delete;
+
+  // --- bytes and time -------------------------------------------------------------------------
+
+  // Reads as much of `bytes` as it can and returns how much: all of it, unless
+  // limits::max_pending_events events wait to be polled (then feed the rest after polling).
+  // Keeps no pointer into `bytes`. Bytes after the end of the conversation are consumed and
+  // ignored. `now` must not be earlier than any time given before.
+  std::size_t feed(bytes_view bytes, time_point now);
+  // The transport's read side closed. Before the peer's close, that is an error: the
+  // transport closes with amqp:connection:framing-error ("connection aborted").
+  void feed_eof(time_point now);
+  // What the engine wants written, valid until the next call on the engine other than
+  // next_deadline(), the queries and poll_event(). Write some of it, then consume_output(n).
+  bytes_view pending_output() const noexcept;
+  // Drops the first n bytes of pending_output() (n <= its size), which were written.
+  void consume_output(std::size_t n) noexcept;
+  // Acts on every deadline at or before `now`: heartbeats, the local idle timeout, the
+  // handshake and close timeouts.
+  void handle_timeout(time_point now);
+  // When handle_timeout() must next be called, if ever (nothing is due while this is empty).
+  std::optional<time_point> next_deadline() const noexcept;
+
+  // --- events and lifecycle -------------------------------------------------------------------
+
+  // The next event, in the order the facts happened; empty when none waits.
+  std::optional<event> poll_event();
+  // Whether reading more input could matter (false once the input side has ended).
+  bool wants_input() const noexcept;
+  // Nothing more will happen: the conversation is over and all output was consumed.
+  bool is_finished() const noexcept;
+
+  // --- commands -------------------------------------------------------------------------------
+
+  // Sends the local open (a client sends its protocol header first, without waiting for the
+  // peer's: pipelined open). A server answers the peer's header by itself and calls this
+  // after peer_opened. errc::wrong_state when already opened or closed; errc::invalid_argument
+  // for an empty container id or an open whose encoding exceeds 512 bytes, the largest frame a
+  // peer must accept before it has sent its own open (spec Part 2, 2.4.1).
+  [[nodiscard]] std::error_code open(const connection_options& options);
+  // Sends close, with `error` when given (spec Part 2, 2.4.3); the peer's close ends the
+  // conversation. errc::wrong_state before open() (a close must follow an open) or once close
+  // was sent, by the application or by the engine.
+  [[nodiscard]] std::error_code close(std::optional<condition> error = std::nullopt);
+  // Stops at once: pending output is dropped, no close is sent, the engine is finished.
+  void abort() noexcept;
+
+  // --- queries --------------------------------------------------------------------------------
+
+  // The peer's open, once peer_opened was reported; null before.
+  const open_fields* remote_open() const noexcept;
+  // The largest frame the engine sends: the smaller of the peer's max-frame-size and the local
+  // one; 512 until the peer's open arrived.
+  std::uint32_t max_frame_size() const noexcept;
+  // errc::engine_failed once the engine is poisoned; no error before.
+  std::error_code failure() const noexcept;
+
+  struct impl;
+
+ private:
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace amqp
