@@ -187,6 +187,23 @@ TEST(connection_errors, after_a_violation_only_the_peers_close_is_read) {
   EXPECT_TRUE(p.server.engine.is_finished() || !p.server.engine.pending_output().empty());
 }
 
+TEST(connection_errors, an_invalid_close_still_ends_the_conversation_and_is_reported_first) {
+  raw_peer p;
+  p.header().open().bytes("00 00 00 10 02 00 00 00  00 53 18 c0 03 01 54 07");  // error: 7
+  p.send();
+  ASSERT_GE(p.server.events.size(), 3u);
+  EXPECT_TRUE(std::holds_alternative<peer_opened>(p.server.events[0]));
+  const auto* v = std::get_if<protocol_violation>(&p.server.events[1]);
+  ASSERT_NE(v, nullptr);
+  EXPECT_EQ(v->error.name, "amqp:decode-error");
+  EXPECT_EQ(v->error.description, "invalid close frame: field has the wrong type at offset 6");
+  // transport_closed comes last, and only once.
+  ASSERT_EQ(p.server.events.size(), 3u);
+  const auto* t = std::get_if<transport_closed>(&p.server.events[2]);
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->error, v->error);
+}
+
 TEST(connection_errors, bytes_after_the_end_are_ignored) {
   raw_peer p;
   p.header().open();

@@ -26,8 +26,11 @@ class trace_sink;
 struct limits {
   // Largest frame accepted, advertised as max-frame-size; at least 512 (spec Part 2, 2.7.1).
   std::uint32_t max_frame_size = 1u << 20;
-  // Highest channel number accepted, advertised as channel-max (spec Part 2, 2.7.1).
+  // Highest channel number accepted, advertised as channel-max (spec Part 2, 2.7.1): at most
+  // channel_max + 1 sessions at a time.
   std::uint16_t channel_max = 255;
+  // Highest link handle accepted in each session, advertised as handle-max (2.7.2).
+  std::uint32_t handle_max = 1023;
   // Events queued for the application; feed() stops consuming input while this many wait.
   std::size_t max_pending_events = 1024;
   // How long the peer may take to send its protocol header and open, from the first call
@@ -58,6 +61,17 @@ struct connection_options {
   std::chrono::milliseconds idle_timeout{0};
   std::vector<std::string> outgoing_locales;
   std::vector<std::string> incoming_locales;
+  std::vector<std::string> offered_capabilities;
+  std::vector<std::string> desired_capabilities;
+  value properties;  // null, or a map with symbol keys
+};
+
+// The fields of a local begin (spec Part 2, 2.7.2). handle-max is the engine's limit.
+struct session_options {
+  // Transfer frames the peer may send before this session grants more (incoming-window).
+  std::uint32_t incoming_window = 2048;
+  // Transfer frames this session announces it may send (outgoing-window).
+  std::uint32_t outgoing_window = 2048;
   std::vector<std::string> offered_capabilities;
   std::vector<std::string> desired_capabilities;
   value properties;  // null, or a map with symbol keys

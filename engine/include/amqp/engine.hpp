@@ -37,6 +37,7 @@
 #include "amqp/condition.hpp"
 #include "amqp/config.hpp"
 #include "amqp/events.hpp"
+#include "amqp/handles.hpp"
 
 namespace amqp {
 
@@ -55,6 +56,29 @@ struct open_fields {
   std::vector<std::string> offered_capabilities;
   std::vector<std::string> desired_capabilities;
   value properties;  // null, or a map
+};
+
+// A session as both sides see it (spec Part 2, 2.5.6); the counters are transfer-ids and
+// windows in transfer frames.
+struct session_status {
+  std::uint16_t channel = 0;                    // the channel this side sends on
+  std::optional<std::uint16_t> remote_channel;  // the channel the peer sends on
+  bool begin_sent = false;
+  bool begin_received = false;
+  bool end_sent = false;
+  bool end_received = false;
+  std::uint32_t next_outgoing_id = 0;
+  std::uint32_t incoming_window = 0;
+  std::uint32_t outgoing_window = 0;
+  std::uint32_t next_incoming_id = 0;
+  std::uint32_t remote_incoming_window = 0;
+  std::uint32_t remote_outgoing_window = 0;
+  std::uint32_t handle_max = 0;
+  std::uint32_t remote_handle_max = 0;
+  // The peer's begin, once it arrived.
+  std::vector<std::string> remote_offered_capabilities;
+  std::vector<std::string> remote_desired_capabilities;
+  value remote_properties;
 };
 
 class connection_engine {
@@ -111,6 +135,22 @@ class connection_engine {
   // Stops at once: pending output is dropped, no close is sent, the engine is finished.
   void abort() noexcept;
 
+  // Begins a session on the lowest free channel (spec Part 2, 2.5.2); the peer's answer comes
+  // as peer_began_session. Allowed from open() until close. errc::wrong_state outside that;
+  // errc::limit_reached when every channel up to the smaller channel-max is in use;
+  // errc::invalid_argument for properties that are not a map.
+  [[nodiscard]] result<session_handle, std::error_code> begin_session(
+      const session_options& options = {});
+  // Answers a session the peer began (peer_began_session with answer false). Errors as above,
+  // plus errc::invalid_handle for a stale handle and errc::wrong_state when already answered.
+  [[nodiscard]] std::error_code begin_session(session_handle session,
+                                              const session_options& options = {});
+  // Ends a session, with `error` when given (spec Part 2, 2.5.4): the peer's end completes it
+  // (peer_ended_session), or completes at once when the peer ended first. errc::invalid_handle
+  // for a stale handle; errc::wrong_state when end was already sent or the connection closed.
+  [[nodiscard]] std::error_code end_session(session_handle session,
+                                            std::optional<condition> error = std::nullopt);
+
   // --- queries --------------------------------------------------------------------------------
 
   // The peer's open, once peer_opened was reported; null before.
@@ -118,6 +158,8 @@ class connection_engine {
   // The largest frame the engine sends: the smaller of the peer's max-frame-size and the local
   // one; 512 until the peer's open arrived.
   std::uint32_t max_frame_size() const noexcept;
+  // A live session's state; empty for a stale handle.
+  std::optional<session_status> session(session_handle session) const;
   // errc::engine_failed once the engine is poisoned; no error before.
   std::error_code failure() const noexcept;
 

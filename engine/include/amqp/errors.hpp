@@ -60,6 +60,7 @@ enum class errc : int {
   invalid_handle,           // a handle that is stale or was never issued by this engine
   wrong_state,              // a command the endpoint's current state does not allow
   invalid_argument,         // an argument the spec or the engine's limits do not allow
+  limit_reached,            // a limit (ours or the peer's) leaves no room: no free channel
   // Engine fatal: an earlier failure poisoned the engine; every command returns this.
   engine_failed,
 };

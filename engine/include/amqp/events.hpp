@@ -14,6 +14,7 @@
 #include <variant>
 
 #include "amqp/condition.hpp"
+#include "amqp/handles.hpp"
 
 namespace amqp {
 
@@ -26,10 +27,29 @@ struct peer_closed {
   std::optional<condition> error;
 };
 
-// The peer broke the protocol: the engine closed the connection with `error` (the condition
-// and a description naming what was wrong), and discards what the peer sends until its close.
+// The peer's begin arrived (spec Part 2, 2.5.2): either its answer to a begin_session(), or a
+// session the peer began, which the application answers with begin_session(session, options)
+// or refuses with end_session(). connection_engine::session_status() has its fields.
+struct peer_began_session {
+  session_handle session;
+  bool answer = false;  // true when it answers a begin_session() of this side
+};
+
+// The peer's end arrived, with the error it ended with, if any. When it answers an
+// end_session() of this side, the session is gone and its handle stale; otherwise the
+// application answers with end_session().
+struct peer_ended_session {
+  session_handle session;
+  std::optional<condition> error;
+};
+
+// The peer broke the protocol. In a session (session is set): the engine ended that session
+// with `error` and ignores the peer's frames on it until the peer's end. Otherwise the engine
+// closed the connection with `error` and discards what the peer sends until its close. The
+// error names the condition and describes what was wrong.
 struct protocol_violation {
   condition error;
+  session_handle session;  // unset for the connection
 };
 
 // Nothing arrived within the local idle timeout: the engine closed the connection with
@@ -43,7 +63,7 @@ struct transport_closed {
   std::optional<condition> error;
 };
 
-using event =
-    std::variant<peer_opened, peer_closed, protocol_violation, idle_timeout_expired, transport_closed>;
+using event = std::variant<peer_opened, peer_closed, peer_began_session, peer_ended_session,
+                           protocol_violation, idle_timeout_expired, transport_closed>;
 
 }  // namespace amqp

@@ -170,21 +170,20 @@ std::error_code connection_engine::impl::send_close(const std::optional<conditio
 void connection_engine::impl::violation(condition error) {
   // Once closing, what the peer sends no longer matters: its close is all that is awaited.
   if (discarding || close_sent) return;
-  {
-    if (!open_sent) {
-      // A close must follow an open (spec Part 2, 2.4.1); answer with a minimal one.
-      if (!header_sent) write_header();
-      spec::open o{.max_frame_size = config.limits.max_frame_size,
-                   .channel_max = config.limits.channel_max};
-      (void)write(0, o);
-      open_sent = true;
-    }
-    (void)send_close(error);
-  }
   discarding = true;
   if (!failure_reason) failure_reason = error;
-  events.push(protocol_violation{std::move(error)});
-  maybe_closed();
+  // Reported before the close goes out: the close may end the conversation, and
+  // transport_closed is always the last event.
+  events.push(protocol_violation{error, {}});
+  if (!open_sent) {
+    // A close must follow an open (spec Part 2, 2.4.1); answer with a minimal one.
+    if (!header_sent) write_header();
+    spec::open o{.max_frame_size = config.limits.max_frame_size,
+                 .channel_max = config.limits.channel_max};
+    (void)write(0, o);
+    open_sent = true;
+  }
+  (void)send_close(error);
 }
 
 void connection_engine::impl::fail_transport(condition error) {

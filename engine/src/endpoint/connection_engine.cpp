@@ -136,6 +136,40 @@ void connection_engine::abort() noexcept {
   e.out_pos = 0;
 }
 
+result<session_handle, std::error_code> connection_engine::begin_session(
+    const session_options& options) {
+  impl& e = *impl_;
+  result<session_handle, std::error_code> r = make_error_code(errc::engine_failed);
+  e.guarded([&] { r = e.begin_session(std::nullopt, options); });
+  if (e.poisoned) return make_error_code(errc::engine_failed);
+  return r;
+}
+
+std::error_code connection_engine::begin_session(session_handle session,
+                                                 const session_options& options) {
+  impl& e = *impl_;
+  std::error_code ec = errc::engine_failed;
+  e.guarded([&] {
+    auto r = e.begin_session(session, options);
+    ec = r ? std::error_code() : r.error();
+  });
+  return e.poisoned ? make_error_code(errc::engine_failed) : ec;
+}
+
+std::error_code connection_engine::end_session(session_handle session,
+                                               std::optional<condition> error) {
+  impl& e = *impl_;
+  std::error_code ec = errc::engine_failed;
+  e.guarded([&] { ec = e.end_session(session, error); });
+  return e.poisoned ? make_error_code(errc::engine_failed) : ec;
+}
+
+std::optional<session_status> connection_engine::session(session_handle session) const {
+  const detail::session_endpoint* s = impl_->sessions.find(session);
+  if (!s) return std::nullopt;
+  return s->status;
+}
+
 const open_fields* connection_engine::remote_open() const noexcept {
   return impl_->open_received ? &impl_->remote : nullptr;
 }

@@ -1,6 +1,6 @@
 // The state behind connection_engine, shared by the files that implement it: input.cpp reads
 // and dispatches, connection.cpp runs the connection's state machine and its timers,
-// output.cpp writes frames.
+// session.cpp the sessions', output.cpp writes frames.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +11,7 @@
 #include "amqp/frame.hpp"
 #include "amqp/trace.hpp"
 #include "event_queue.hpp"
+#include "session.hpp"
 
 namespace amqp {
 
@@ -41,6 +42,21 @@ struct connection_engine::impl {
   std::optional<time_point> deadline() const noexcept;
   // Emits transport_closed once the input side is done and the local close was sent.
   void maybe_closed();
+
+  // --- session.cpp ---
+  void on_begin(const frame_view& f);
+  void on_end(const frame_view& f);
+  // Frames that belong to the session mapped to the frame's channel.
+  void on_session_frame(const frame_view& f, const spec::type_info& t);
+  void on_session_flow(detail::session_endpoint& s, const spec::flow& flow);
+  result<session_handle, std::error_code> begin_session(std::optional<session_handle> answer,
+                                                        const session_options& options);
+  std::error_code end_session(session_handle h, const std::optional<condition>& error);
+  // The peer broke the protocol within session `h`: end it with `error`.
+  void session_violation(session_handle h, condition error);
+  // The session the peer sends on `channel`, or null.
+  detail::session_endpoint* by_remote(std::uint16_t channel, session_handle* h = nullptr);
+  void forget_session(session_handle h);
 
   // --- output.cpp ---
   template <spec::composite T>
@@ -79,6 +95,9 @@ struct connection_engine::impl {
   std::optional<condition> failure_reason;  // what transport_closed reports
 
   open_fields remote;
+  detail::session_table sessions;
+  detail::channel_map local_channels;   // channels this side sends on
+  detail::channel_map remote_channels;  // channels the peer sends on
   std::chrono::milliseconds local_idle{0};
   std::optional<time_point> last_received;
   std::optional<time_point> last_sent;

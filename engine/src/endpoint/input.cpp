@@ -95,17 +95,15 @@ void connection_engine::impl::on_frame(const frame_view& f) {
     case spec::traits<spec::close>::info.code:
       return on_close(f);
     case spec::traits<spec::begin>::info.code:
+      return on_begin(f);
+    case spec::traits<spec::end>::info.code:
+      return on_end(f);
     case spec::traits<spec::attach>::info.code:
     case spec::traits<spec::flow>::info.code:
     case spec::traits<spec::transfer>::info.code:
     case spec::traits<spec::disposition>::info.code:
     case spec::traits<spec::detach>::info.code:
-    case spec::traits<spec::end>::info.code:
-      violation({std::string(spec::amqp_error::not_implemented.str),
-                 "sessions are not supported by this engine yet: " + std::string(t->name) +
-                     " refused",
-                 {}});
-      return;
+      return on_session_frame(f, *t);
     default:
       violation({std::string(spec::amqp_error::decode_error.str),
                  "the frame at offset " + std::to_string(f.offset) +
