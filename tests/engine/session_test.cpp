@@ -218,9 +218,9 @@ TEST(session, a_flow_with_echo_is_answered_and_updates_the_peers_windows) {
 
 // Hand-written frames into a server that has opened.
 struct opened_server {
-  engine_side server{test::server_config()};
+  engine_side server;
   time_point now{std::chrono::hours(1)};
-  opened_server() {
+  explicit opened_server(engine_config cfg = test::server_config()) : server(std::move(cfg)) {
     writer w;
     write_protocol_header(w, protocol_id::amqp);
     (void)write_frame(w, frame_type::amqp, 0, spec::open{.container_id = "raw"});
@@ -237,6 +237,40 @@ struct opened_server {
   }
   const protocol_violation* violation() const { return server.find<protocol_violation>(); }
 };
+
+TEST(session_errors, a_session_the_peer_ends_before_our_answer_is_completed_by_the_engine) {
+  opened_server s;
+  s.send(0, spec::begin{});
+  s.send(0, spec::end{});
+  const peer_ended_session* e = s.server.find<peer_ended_session>();
+  ASSERT_NE(e, nullptr);
+  EXPECT_FALSE(s.server.engine.session(e->session));  // gone: nothing left to decide
+  const std::vector<std::string> sent = s.server.sent();
+  ASSERT_GE(sent.size(), 2u);
+  EXPECT_NE(sent[sent.size() - 2].find("@begin(0x11) {remote-channel: ushort 0"), std::string::npos);
+  EXPECT_NE(sent.back().find("@end(0x17)"), std::string::npos);
+  EXPECT_FALSE(s.violation());
+}
+
+TEST(session_errors, a_peer_that_never_waits_for_our_end_is_stopped_at_the_channel_max) {
+  engine_config cfg = test::server_config();
+  cfg.limits.channel_max = 1;
+  opened_server s(cfg);
+  // Begin, get answered, end, and begin again on the same channel, without our end: each
+  // session keeps its slot (and our channel) until the application ends it.
+  for (int i = 0; i < 2; ++i) {
+    s.send(0, spec::begin{});
+    const auto* began = std::get_if<peer_began_session>(&s.server.events.back());
+    ASSERT_NE(began, nullptr);
+    ASSERT_FALSE(s.server.engine.begin_session(began->session));
+    s.send(0, spec::end{});
+  }
+  s.send(0, spec::begin{});
+  ASSERT_NE(s.violation(), nullptr);
+  EXPECT_EQ(s.violation()->error.name, "amqp:resource-limit-exceeded");
+  EXPECT_EQ(s.violation()->error.description,
+            "begin on channel 0: all 2 sessions allowed by the channel-max are in use");
+}
 
 TEST(session_errors, a_begin_above_the_channel_max_is_not_allowed) {
   opened_server s;

@@ -82,6 +82,15 @@ void connection_engine::impl::on_begin(const frame_view& f) {
     }
     h = sessions.handle_of(slot);
   } else {
+    // Each session of the peer's holds a slot until both ends are exchanged; more than the
+    // channels we could ever answer on means the peer is not waiting for our ends.
+    if (sessions.size() > config.limits.channel_max) {
+      violation(error(spec::amqp_error::resource_limit_exceeded,
+                      on_channel("begin", f.channel) + ": all " +
+                          std::to_string(std::size_t{config.limits.channel_max} + 1) +
+                          " sessions allowed by the channel-max are in use"));
+      return;
+    }
     h = sessions.insert({});
   }
   session_status& st = sessions.find(h)->status;
@@ -116,6 +125,13 @@ void connection_engine::impl::on_end(const frame_view& f) {
   std::optional<condition> why;
   if (e->error) why = condition::from(*e->error);
   events.push(peer_ended_session{h, std::move(why)});
+  if (!s->status.begin_sent) {
+    // The peer gave up a session before this side answered it: nothing is left for the
+    // application to decide, so the engine completes it (begin, then end) at once.
+    (void)end_session(h, std::nullopt);
+    forget_session(h);
+    return;
+  }
   if (s->status.end_sent) forget_session(h);  // both ends exchanged: the session is gone
 }
 
@@ -168,7 +184,7 @@ result<session_handle, std::error_code> connection_engine::impl::begin_session(
   if (answer) {
     const session_endpoint* s = sessions.find(*answer);
     if (!s) return make_error_code(errc::invalid_handle);
-    if (s->status.begin_sent || s->status.end_received) return make_error_code(errc::wrong_state);
+    if (s->status.begin_sent) return make_error_code(errc::wrong_state);
   }
   const std::uint16_t max_channel = open_received
                                         ? std::min(config.limits.channel_max, remote.channel_max)
