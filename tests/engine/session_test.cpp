@@ -216,6 +216,35 @@ TEST(session, a_flow_with_echo_is_answered_and_updates_the_peers_windows) {
       << sent.back();
 }
 
+TEST(session, a_peer_asking_for_answers_faster_than_output_is_written_is_read_no_further) {
+  engine_config client_cfg = test::client_config();
+  client_cfg.limits.max_pending_output = 1000;
+  engine_pair p(client_cfg, test::server_config());
+  open_both(p);
+  ASSERT_TRUE(p.client.begin_session());
+  p.pump();
+  ASSERT_FALSE(p.server.begin_session(began_by_peer(p.server_side).at(0)));
+  p.pump();
+  // A hundred echo flows, each asking for a flow back; nobody writes the client's output.
+  writer w;
+  for (int i = 0; i < 100; ++i)
+    (void)write_frame(w, frame_type::amqp, 0,
+                      spec::flow{.next_incoming_id = 0, .incoming_window = 1,
+                                 .next_outgoing_id = 0, .outgoing_window = 1, .echo = true});
+  const std::size_t used = p.client.feed(w.view(), p.now);
+  EXPECT_LT(used, w.size());
+  EXPECT_LE(p.client.pending_output().size(), 1000u + 64u);  // one answer over, at most
+  // Once written, the rest is read.
+  p.client.consume_output(p.client.pending_output().size());
+  std::size_t more = used;
+  while (more < w.size()) {
+    const std::size_t n = p.client.feed(w.view().subspan(more), p.now);
+    ASSERT_GT(n, 0u);
+    more += n;
+    p.client.consume_output(p.client.pending_output().size());
+  }
+}
+
 // Hand-written frames into a server that has opened.
 struct opened_server {
   engine_side server;

@@ -33,6 +33,10 @@ struct limits {
   std::uint32_t handle_max = 1023;
   // Events queued for the application; feed() stops consuming input while this many wait.
   std::size_t max_pending_events = 1024;
+  // Output bytes not yet consumed; feed() stops consuming input while more wait, so that a
+  // peer whose frames call for answers (echo flows, heartbeats) cannot grow the output buffer
+  // faster than the application writes it.
+  std::size_t max_pending_output = 1u << 20;
   // How long the peer may take to send its protocol header and open, from the first call
   // that gives the engine a time; then the connection fails.
   std::chrono::milliseconds handshake_timeout{30'000};

@@ -93,7 +93,8 @@ class connection_engine {
   // --- bytes and time -------------------------------------------------------------------------
 
   // Reads as much of `bytes` as it can and returns how much: all of it, unless
-  // limits::max_pending_events events wait to be polled (then feed the rest after polling).
+  // limits::max_pending_events events wait to be polled or more than
+  // limits::max_pending_output bytes wait to be written (then feed the rest after that).
   // Keeps no pointer into `bytes`. Bytes after the end of the conversation are consumed and
   // ignored. `now` must not be earlier than any time given before.
   std::size_t feed(bytes_view bytes, time_point now);

@@ -35,6 +35,7 @@ std::size_t connection_engine::impl::feed(bytes_view bytes) {
     // nothing more is read (in the first case, nothing more ever will be).
     if (input_ended || aborted) return bytes.size();
     if (events.size() >= config.limits.max_pending_events) break;
+    if (out.size() - out_pos > config.limits.max_pending_output) break;
     const auto r = reader.read(bytes.subspan(used));
     used += r.consumed;
     if (r.error) {
