@@ -8,6 +8,13 @@
 # (read in place, never written). Leak detection is on. A crash, leak, timeout or out-of-memory
 # input is copied into fuzz/regressions/<target>/, where ctest replays it from then on, and the
 # script exits non-zero.
+#
+# Environment:
+#   AMQP_FUZZ_TARGETS="engine_server engine_client"   fuzz only these targets (default: all)
+#   AMQP_FUZZ_KEEP_GOING=1   fuzz on past a crash (libFuzzer's -fork=1 with -ignore_crashes,
+#                            -ignore_timeouts, -ignore_ooms): a known bug the seeds already hit
+#                            then no longer ends the run at once, and each crash found is still
+#                            saved and still makes the script exit non-zero
 set -uo pipefail
 
 if [ $# -lt 1 ]; then
@@ -32,7 +39,14 @@ targets=(
   "composite_decode|type-vectors|4096"
   "frame_reader|connection-driver proactor-receive go-amqp-conn|16384"
   "inspect|connection-driver proactor-receive go-amqp-conn|8192"
+  "engine_server|connection-driver proactor-receive go-amqp-conn|16384"
+  "engine_client|connection-driver proactor-receive go-amqp-conn|16384"
 )
+only=" ${AMQP_FUZZ_TARGETS:-} "
+keep_going=()
+if [ "${AMQP_FUZZ_KEEP_GOING:-0}" = 1 ]; then
+  keep_going=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
+fi
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:${ASAN_OPTIONS:-}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}"
@@ -41,6 +55,9 @@ status=0
 summary=()
 for entry in "${targets[@]}"; do
   IFS='|' read -r name public max_len <<<"$entry"
+  if [ "$only" != "  " ] && [[ "$only" != *" $name "* ]]; then
+    continue
+  fi
   exe="$build/fuzz/fuzz_$name"
   if [ ! -x "$exe" ]; then
     echo "== $name: $exe not built, skipped"
@@ -62,7 +79,8 @@ for entry in "${targets[@]}"; do
   # The working corpus comes first: libFuzzer writes new inputs only into the first folder.
   "$exe" "$work" "${seeds[@]}" \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="$max_len" \
-    -print_final_stats=1 -detect_leaks=1 -artifact_prefix="$artifacts/" >"$log" 2>&1
+    -print_final_stats=1 -detect_leaks=1 -artifact_prefix="$artifacts/" ${keep_going[@]+"${keep_going[@]}"} \
+    >"$log" 2>&1
   rc=$?
 
   last=$(grep -E '^#[0-9]+' "$log" | tail -n 1)
@@ -71,6 +89,20 @@ for entry in "${targets[@]}"; do
   execs=$(sed -n 's/^stat::number_of_executed_units: //p' "$log" | tail -n 1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: //p' "$log" | tail -n 1)
   added=$(sed -n 's/^stat::new_units_added: //p' "$log" | tail -n 1)
+  if [ ${#keep_going[@]} -gt 0 ]; then
+    # Fork mode prints no final stats: its status lines read
+    # "#N: cov: C ft: F corp: U exec/s R oom/timeout/crash: a/b/c time: Ts job: J ...".
+    execs=$(sed -n 's/^#\([0-9]*\):.*/\1/p' <<<"$last")
+    rate=$(sed -n 's/.* exec\/s \([0-9]*\).*/\1/p' <<<"$last")
+    first=$(grep -E '^#[0-9]+: cov' "$log" | head -n 1)
+    c0=$(sed -n 's/.* corp: \([0-9]*\).*/\1/p' <<<"$first")
+    c1=$(sed -n 's/.* corp: \([0-9]*\).*/\1/p' <<<"$last")
+    [ -n "$c0" ] && [ -n "$c1" ] && added=$((c1 - c0))
+    # Crashes are ignored there, so the exit code does not tell: the artifacts do.
+    if compgen -G "$artifacts/*" >/dev/null; then
+      [ $rc -ne 0 ] || rc=1
+    fi
+  fi
   line=$(printf '%-15s execs %-10s exec/s %-7s cov %-6s ft %-7s new units %s' \
     "$name" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "${added:-?}")
 

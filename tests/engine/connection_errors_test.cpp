@@ -204,6 +204,24 @@ TEST(connection_errors, an_invalid_close_still_ends_the_conversation_and_is_repo
   EXPECT_EQ(t->error, v->error);
 }
 
+TEST(connection_errors, a_peer_that_opens_and_closes_at_once_is_still_answered_with_open_and_close) {
+  raw_peer p;
+  p.header().open();
+  (void)write_frame(p.in, frame_type::amqp, 0, spec::close{});
+  p.send();  // both arrive before the application answers either
+  ASSERT_TRUE(p.server.find<peer_opened>());
+  ASSERT_TRUE(p.server.find<peer_closed>());
+  EXPECT_FALSE(p.server.engine.wants_input());
+  ASSERT_FALSE(p.server.engine.open({.container_id = "server"}));
+  ASSERT_FALSE(p.server.engine.close());
+  p.server.drain_events();
+  const transport_closed* t = p.server.find<transport_closed>();
+  ASSERT_NE(t, nullptr);
+  EXPECT_FALSE(t->error);
+  p.server.engine.consume_output(p.server.engine.pending_output().size());
+  EXPECT_TRUE(p.server.engine.is_finished());
+}
+
 TEST(connection_errors, bytes_after_the_end_are_ignored) {
   raw_peer p;
   p.header().open();

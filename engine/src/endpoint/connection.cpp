@@ -109,7 +109,10 @@ void connection_engine::impl::on_close(const frame_view& f) {
 }
 
 std::error_code connection_engine::impl::send_open(const connection_options& options) {
-  if (open_sent || close_sent || input_ended || aborted) return errc::wrong_state;
+  if (open_sent || close_sent || aborted) return errc::wrong_state;
+  // After the peer's close an open is still owed (a close follows an open, spec Part 2,
+  // 2.4.1): a peer may send its open and close before this side answered either.
+  if (input_ended && !close_received) return errc::wrong_state;
   if (options.container_id.empty()) return errc::invalid_argument;
   if (!options.properties.is_null() && options.properties.type() != kind::map)
     return errc::invalid_argument;
