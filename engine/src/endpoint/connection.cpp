@@ -7,24 +7,14 @@
 
 #include "amqp/spec.hpp"
 #include "engine_impl.hpp"
+#include "fields.hpp"
 
 namespace amqp {
 
+using detail::strings_of;
+using detail::views_of;
+
 namespace {
-
-std::vector<std::string> strings_of(const spec::symbols& s) {
-  std::vector<std::string> out;
-  out.reserve(s.size());
-  for (symbol_view x : s) out.emplace_back(x.str);
-  return out;
-}
-
-std::vector<symbol_view> views_of(const std::vector<std::string>& v) {
-  std::vector<symbol_view> out;
-  out.reserve(v.size());
-  for (const std::string& s : v) out.emplace_back(s);
-  return out;
-}
 
 condition error_of(errc e, std::string what) {
   return {std::string(e == errc::unsupported_protocol ? spec::connection_error::framing_error.str

@@ -6,6 +6,7 @@
 
 #include "amqp/spec.hpp"
 #include "engine_impl.hpp"
+#include "fields.hpp"
 
 namespace amqp {
 
@@ -13,21 +14,9 @@ namespace {
 
 using detail::channel_map;
 using detail::session_endpoint;
-
-std::vector<std::string> strings_of(const spec::symbols& s) {
-  std::vector<std::string> out;
-  out.reserve(s.size());
-  for (symbol_view x : s) out.emplace_back(x.str);
-  return out;
-}
-
-std::vector<symbol_view> views_of(const std::vector<std::string>& v) {
-  return {v.begin(), v.end()};
-}
-
-condition error(symbol_view name, std::string description) {
-  return {std::string(name.str), std::move(description), {}};
-}
+using detail::strings_of;
+using detail::views_of;
+using detail::condition_of;
 
 std::string on_channel(std::string_view what, std::uint16_t channel) {
   return std::string(what) + " on channel " + std::to_string(channel);
@@ -54,19 +43,19 @@ void connection_engine::impl::forget_session(session_handle h) {
 
 void connection_engine::impl::on_begin(const frame_view& f) {
   if (f.channel > config.limits.channel_max) {
-    violation(error(spec::amqp_error::not_allowed,
+    violation(condition_of(spec::amqp_error::not_allowed,
                     on_channel("begin", f.channel) + ", above the channel-max of " +
                         std::to_string(config.limits.channel_max)));
     return;
   }
   if (remote_channels.get(f.channel) != channel_map::none) {
-    violation(error(spec::amqp_error::illegal_state,
+    violation(condition_of(spec::amqp_error::illegal_state,
                     on_channel("begin", f.channel) + ", where a session has already begun"));
     return;
   }
   auto b = spec::decode<spec::begin>(f.performative);
   if (!b) {
-    violation(error(spec::amqp_error::decode_error, "invalid begin frame: " + b.error().message()));
+    violation(condition_of(spec::amqp_error::decode_error, "invalid begin frame: " + b.error().message()));
     return;
   }
   session_handle h;
@@ -75,7 +64,7 @@ void connection_engine::impl::on_begin(const frame_view& f) {
     const std::uint32_t slot = local_channels.get(*b->remote_channel);
     session_endpoint* mine = slot == channel_map::none ? nullptr : sessions.at(slot);
     if (!mine || mine->status.begin_received) {
-      violation(error(spec::amqp_error::illegal_state,
+      violation(condition_of(spec::amqp_error::illegal_state,
                       on_channel("begin", f.channel) + " answers channel " +
                           std::to_string(*b->remote_channel) + ", where no begin awaits an answer"));
       return;
@@ -85,7 +74,7 @@ void connection_engine::impl::on_begin(const frame_view& f) {
     // Each session of the peer's holds a slot until both ends are exchanged; more than the
     // channels we could ever answer on means the peer is not waiting for our ends.
     if (sessions.size() > config.limits.channel_max) {
-      violation(error(spec::amqp_error::resource_limit_exceeded,
+      violation(condition_of(spec::amqp_error::resource_limit_exceeded,
                       on_channel("begin", f.channel) + ": all " +
                           std::to_string(std::size_t{config.limits.channel_max} + 1) +
                           " sessions allowed by the channel-max are in use"));
@@ -111,13 +100,13 @@ void connection_engine::impl::on_end(const frame_view& f) {
   session_handle h;
   session_endpoint* s = by_remote(f.channel, &h);
   if (!s) {
-    violation(error(spec::amqp_error::illegal_state,
+    violation(condition_of(spec::amqp_error::illegal_state,
                     on_channel("end", f.channel) + ", where no session has begun"));
     return;
   }
   auto e = spec::decode<spec::end>(f.performative);
   if (!e) {
-    violation(error(spec::amqp_error::decode_error, "invalid end frame: " + e.error().message()));
+    violation(condition_of(spec::amqp_error::decode_error, "invalid end frame: " + e.error().message()));
     return;
   }
   s->status.end_received = true;
@@ -139,7 +128,7 @@ void connection_engine::impl::on_session_frame(const frame_view& f, const spec::
   session_handle h;
   session_endpoint* s = by_remote(f.channel, &h);
   if (!s) {
-    violation(error(spec::amqp_error::illegal_state,
+    violation(condition_of(spec::amqp_error::illegal_state,
                     on_channel(t.name, f.channel) + ", where no session has begun"));
     return;
   }
@@ -148,7 +137,7 @@ void connection_engine::impl::on_session_frame(const frame_view& f, const spec::
   if (t.code == spec::traits<spec::flow>::info.code) {
     auto flow = spec::decode<spec::flow>(f.performative);
     if (!flow) {
-      violation(error(spec::amqp_error::decode_error, "invalid flow frame: " + flow.error().message()));
+      violation(condition_of(spec::amqp_error::decode_error, "invalid flow frame: " + flow.error().message()));
       return;
     }
     if (!flow->handle) {
@@ -156,7 +145,7 @@ void connection_engine::impl::on_session_frame(const frame_view& f, const spec::
       return;
     }
   }
-  session_violation(h, error(spec::amqp_error::not_implemented,
+  session_violation(h, condition_of(spec::amqp_error::not_implemented,
                              "links are not supported by this engine yet: " + std::string(t.name) +
                                  " refused"));
 }
