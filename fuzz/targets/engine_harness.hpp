@@ -337,7 +337,7 @@ class driver {
     return o;
   }
 
-  std::uint64_t total_written() const { return consumed_ + engine_.pending_output().size(); }
+  std::uint64_t total_written() { return consumed_ + engine_.pending_output().size(); }
 
   amqp::time_point next_time() {
     if (frozen_clock_) return now_;
@@ -545,7 +545,7 @@ class driver {
     // The status already reflects what happened after the begin (the session may be ending,
     // or gone if the peer ended it before it was answered), so only what cannot change since
     // is checked.
-    if (const std::optional<amqp::session_status> status = engine_.session(b.session))
+    if (const amqp::session_status* status = engine_.session(b.session))
       expect(status->begin_received, "peer_began_session for a session with no begin received");
     if (b.answer) return;
     // Mostly accepted, sometimes refused (spec Part 2, 2.5.2: an end right after the begin).

@@ -29,8 +29,17 @@ struct limits {
   // Highest channel number accepted, advertised as channel-max (spec Part 2, 2.7.1): at most
   // channel_max + 1 sessions at a time.
   std::uint16_t channel_max = 255;
-  // Highest link handle accepted in each session, advertised as handle-max (2.7.2).
+  // Highest link handle accepted in each session, advertised as handle-max (2.7.2): at most
+  // handle_max + 1 links per session. Handles index a table, so at most 65535.
   std::uint32_t handle_max = 1023;
+  // Largest message a receiving link accepts, advertised as its max-message-size (2.7.3)
+  // unless link_options asks for less; a larger one closes the link with
+  // amqp:link:message-size-exceeded.
+  std::uint64_t max_message_size = 16u << 20;
+  // Bytes of deliveries still arriving (not yet whole) across the connection: a peer that
+  // starts many large deliveries at once cannot make the engine buffer more. Exceeding it
+  // closes the link that crossed it with amqp:resource-limit-exceeded.
+  std::uint64_t max_reassembly_bytes = 64u << 20;
   // Events queued for the application; feed() stops consuming input while this many wait.
   std::size_t max_pending_events = 1024;
   // Output bytes not yet consumed; feed() stops consuming input while more wait, so that a

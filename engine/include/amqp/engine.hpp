@@ -38,6 +38,7 @@
 #include "amqp/config.hpp"
 #include "amqp/events.hpp"
 #include "amqp/handles.hpp"
+#include "amqp/link.hpp"
 
 namespace amqp {
 
@@ -103,7 +104,9 @@ class connection_engine {
   void feed_eof(time_point now);
   // What the engine wants written, valid until the next call on the engine other than
   // next_deadline(), the queries and poll_event(). Write some of it, then consume_output(n).
-  bytes_view pending_output() const noexcept;
+  // Settlements given since the last call are written here, as few dispositions as the ranges
+  // of consecutive deliveries with the same state allow.
+  bytes_view pending_output();
   // Drops the first n bytes of pending_output() (n <= its size), which were written.
   void consume_output(std::size_t n) noexcept;
   // Acts on every deadline at or before `now`: heartbeats, the local idle timeout, the
@@ -152,6 +155,70 @@ class connection_engine {
   [[nodiscard]] std::error_code end_session(session_handle session,
                                             std::optional<condition> error = std::nullopt);
 
+  // Attaches a link on `session` as sender or receiver (spec Part 2, 2.6.3), with the lowest
+  // free handle; the peer's answer comes as peer_attached. errc::invalid_handle for a stale
+  // session; errc::wrong_state when the session is not begun both ways or is ending;
+  // errc::limit_reached when every handle up to both handle-max is in use;
+  // errc::invalid_argument for an empty name, a tag-less option the spec forbids, properties
+  // or maps that are not maps, or an attach too large for one frame.
+  [[nodiscard]] result<link_handle, std::error_code> attach_sender(session_handle session,
+                                                                   const link_options& options);
+  [[nodiscard]] result<link_handle, std::error_code> attach_receiver(session_handle session,
+                                                                     const link_options& options);
+  // Answers a link the peer attached (peer_attached with answer false), in the opposite role.
+  // The name is the peer's (options.name is ignored). Errors as above, plus errc::wrong_state
+  // when already answered.
+  [[nodiscard]] std::error_code attach(link_handle link, const link_options& options);
+  // Detaches a link without closing it (spec Part 2, 2.6.4; it may be attached again by name),
+  // or closes it (2.6.6), with `error` when given. The peer's detach completes it. Unsettled
+  // deliveries this side sent are then in doubt (delivery_in_doubt). errc::invalid_handle for
+  // a stale link; errc::wrong_state once detach was sent or the session is ending.
+  [[nodiscard]] std::error_code detach(link_handle link,
+                                       std::optional<condition> error = std::nullopt);
+  [[nodiscard]] std::error_code close_link(link_handle link,
+                                           std::optional<condition> error = std::nullopt);
+
+  // A receiver grants `credit` more deliveries (spec Part 2, 2.6.7), sent in a flow at once.
+  // errc::wrong_state on a sender, before the attach was sent or after detach.
+  [[nodiscard]] std::error_code grant_credit(link_handle link, std::uint32_t credit);
+  // A receiver asks the sender to use or give up all its credit now; link_drained follows.
+  [[nodiscard]] std::error_code drain(link_handle link);
+  // A sender answers a drain: the credit left is given up (delivery-count advances by it) and
+  // a flow tells the receiver. errc::wrong_state on a receiver or when no drain is requested.
+  [[nodiscard]] std::error_code complete_drain(link_handle link);
+  // A sender tells the receiver how many deliveries it has waiting (available).
+  [[nodiscard]] std::error_code set_available(link_handle link, std::uint32_t available);
+  // Sends this side's flow state for the link with echo set: the peer answers with its own.
+  [[nodiscard]] std::error_code request_flow(link_handle link);
+
+  // Sends a message (its encoded sections) on a sending link, as one delivery (spec Part 2,
+  // 2.6.12): split into as many transfers as the peer's max-frame-size requires, written now
+  // as far as the session window allows and the rest when it opens (link_status::queued).
+  // The bytes are copied; the caller may reuse them at once. A delivery sent settled is gone
+  // once its last frame is written; otherwise it lives until the application settles it.
+  // errc::no_credit when the link has no credit; errc::wrong_state before the peer's attach,
+  // after detach, or while an earlier delivery of this link waits for send_more();
+  // errc::invalid_argument for a tag over 32 bytes, a settle flag the snd-settle-mode forbids,
+  // or a message over the peer's max-message-size.
+  [[nodiscard]] result<delivery_handle, std::error_code> send(link_handle link,
+                                                              bytes_view message,
+                                                              const send_options& options = {});
+  // Continues a delivery begun with send_options::more; `more` false ends it.
+  [[nodiscard]] std::error_code send_more(delivery_handle delivery, bytes_view message,
+                                          bool more);
+  // Aborts a delivery not yet completely sent (spec Part 2, 2.6.14): the receiver drops it.
+  // The delivery is settled and gone.
+  [[nodiscard]] std::error_code abort_delivery(delivery_handle delivery);
+  // Sets this side's state of a delivery without settling it (a disposition; with
+  // rcv-settle-mode second, how a receiver gives its outcome before the sender settles).
+  [[nodiscard]] std::error_code update_state(delivery_handle delivery,
+                                             const delivery_state& state);
+  // Settles a delivery with `state` (none: keep the current one) and forgets it: the handle is
+  // stale afterwards. The peer learns of it unless it settled first. A receiver in
+  // rcv-settle-mode second must wait for the sender's settlement (errc::wrong_state before).
+  // errc::wrong_state for a delivery still being sent.
+  [[nodiscard]] std::error_code settle(delivery_handle delivery, const delivery_state& state = {});
+
   // --- queries --------------------------------------------------------------------------------
 
   // The peer's open, once peer_opened was reported; null before.
@@ -159,8 +226,17 @@ class connection_engine {
   // The largest frame the engine sends: the smaller of the peer's max-frame-size and the local
   // one; 512 until the peer's open arrived.
   std::uint32_t max_frame_size() const noexcept;
-  // A live session's state; empty for a stale handle.
-  std::optional<session_status> session(session_handle session) const;
+  // A live session's state; null for a stale handle. Valid until the next command or feed.
+  const session_status* session(session_handle session) const noexcept;
+  // A live link's state; null for a stale handle. Valid until the next command or feed.
+  const link_status* link(link_handle link) const noexcept;
+  // A live delivery's state; null for a stale handle. Valid until the next command or feed.
+  const delivery_status* delivery(delivery_handle delivery) const noexcept;
+  // A received delivery's message bytes, or the bytes of a sent one not yet written; empty
+  // for a stale handle. Valid until the delivery is settled.
+  bytes_view payload(delivery_handle delivery) const noexcept;
+  // A delivery's tag; empty for a stale handle.
+  bytes_view delivery_tag(delivery_handle delivery) const noexcept;
   // errc::engine_failed once the engine is poisoned; no error before.
   std::error_code failure() const noexcept;
 

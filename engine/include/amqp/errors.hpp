@@ -61,6 +61,7 @@ enum class errc : int {
   wrong_state,              // a command the endpoint's current state does not allow
   invalid_argument,         // an argument the spec or the engine's limits do not allow
   limit_reached,            // a limit (ours or the peer's) leaves no room: no free channel
+  no_credit,                // a sending link without credit: wait for credit_granted
   // Engine fatal: an earlier failure poisoned the engine; every command returns this.
   engine_failed,
 };

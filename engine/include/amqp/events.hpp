@@ -43,13 +43,70 @@ struct peer_ended_session {
   std::optional<condition> error;
 };
 
-// The peer broke the protocol. In a session (session is set): the engine ended that session
-// with `error` and ignores the peer's frames on it until the peer's end. Otherwise the engine
-// closed the connection with `error` and discards what the peer sends until its close. The
-// error names the condition and describes what was wrong.
+// The peer's attach arrived (spec Part 2, 2.6.3): either its answer to an attach_sender() or
+// attach_receiver(), or a link the peer attached, which the application answers with
+// attach(link, options) or refuses with close_link(). connection_engine::link() has its
+// fields, the remote source and target among them.
+struct peer_attached {
+  link_handle link;
+  bool answer = false;  // true when it answers an attach of this side
+};
+
+// The peer's detach arrived, closing the link or only detaching it. When it answers a
+// detach() or close_link() of this side, the link is gone and its handle stale; otherwise the
+// application answers with detach() or close_link().
+struct peer_detached {
+  link_handle link;
+  bool closed = false;
+  std::optional<condition> error;
+};
+
+// A sender's credit changed: the receiver granted credit, or asked to drain it (then
+// link_status::drain is set: send what is available, then complete_drain()).
+struct credit_granted {
+  link_handle link;
+};
+
+// A receiver's drain completed: the sender used or gave up all the credit.
+struct link_drained {
+  link_handle link;
+};
+
+// A whole delivery arrived on a receiving link: payload() has its message, delivery() its
+// state. The application settles it (settle()) when done with it; until then the handle and
+// the payload stay valid.
+struct transfer_received {
+  link_handle link;
+  delivery_handle delivery;
+};
+
+// The sender aborted a delivery it had begun (spec Part 2, 2.6.14): its frames are dropped.
+struct transfer_aborted {
+  link_handle link;
+};
+
+// The peer changed a delivery's state or settled it (spec Part 2, 2.7.6); delivery() has the
+// remote state.
+struct disposition_received {
+  delivery_handle delivery;
+  bool settled = false;
+};
+
+// A delivery this side sent lost its link, session or connection before the peer settled it:
+// its outcome is unknown. The handle stays valid until the application settles it.
+struct delivery_in_doubt {
+  delivery_handle delivery;
+};
+
+// The peer broke the protocol, within the smallest scope set here. On a link: the engine
+// closed the link with `error` and ignores the peer's frames for it until the peer's detach.
+// In a session: the engine ended that session and ignores the peer's frames on it until the
+// peer's end. Otherwise the engine closed the connection with `error` and discards what the
+// peer sends until its close. The error names the condition and describes what was wrong.
 struct protocol_violation {
   condition error;
   session_handle session;  // unset for the connection
+  link_handle link;        // set when only the link was closed
 };
 
 // Nothing arrived within the local idle timeout: the engine closed the connection with
@@ -64,6 +121,9 @@ struct transport_closed {
 };
 
 using event = std::variant<peer_opened, peer_closed, peer_began_session, peer_ended_session,
-                           protocol_violation, idle_timeout_expired, transport_closed>;
+                           peer_attached, peer_detached, credit_granted, link_drained,
+                           transfer_received, transfer_aborted, disposition_received,
+                           delivery_in_doubt, protocol_violation, idle_timeout_expired,
+                           transport_closed>;
 
 }  // namespace amqp

@@ -23,7 +23,11 @@ struct basic_handle {
 };
 
 struct session_handle_tag;
+struct link_handle_tag;
+struct delivery_handle_tag;
 using session_handle = basic_handle<session_handle_tag>;
+using link_handle = basic_handle<link_handle_tag>;
+using delivery_handle = basic_handle<delivery_handle_tag>;
 
 }  // namespace amqp
 

@@ -41,6 +41,7 @@ const char* describe(errc e) noexcept {
     case errc::wrong_state: return "not allowed in the endpoint's current state";
     case errc::invalid_argument: return "argument not allowed by the spec or the limits";
     case errc::limit_reached: return "a limit of this engine or of the peer leaves no room";
+    case errc::no_credit: return "the link has no credit to send with";
     case errc::engine_failed: return "the engine failed earlier and accepts no more commands";
   }
   return "unknown AMQP error";

@@ -204,6 +204,8 @@ void connection_engine::impl::maybe_closed() {
   if (closed_reported || !input_ended) return;
   if (!close_sent) return;  // the application answers the peer's close first
   closed_reported = true;
+  // Every session and link ends with the connection; what they sent unsettled is in doubt.
+  for (session_handle h : sessions.handles()) forget_session(h);
   // A clean end is both closes exchanged without an error from the engine or the transport.
   events.push(transport_closed{failure_reason});
 }

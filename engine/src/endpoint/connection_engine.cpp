@@ -16,6 +16,7 @@ frame_reader_options reader_options(const limits& l) {
 engine_config checked(engine_config c) {
   c.limits.max_frame_size = std::max(c.limits.max_frame_size, spec::min_max_frame_size);
   c.limits.max_pending_events = std::max<std::size_t>(c.limits.max_pending_events, 1);
+  c.limits.handle_max = std::min<std::uint32_t>(c.limits.handle_max, 65535);
   return c;
 }
 
@@ -39,7 +40,9 @@ void connection_engine::impl::guarded(F&& f) noexcept {
 }
 
 connection_engine::impl::impl(const engine_config& c)
-    : config(checked(c)), reader(reader_options(config.limits)) {}
+    : config(checked(c)), reader(reader_options(config.limits)) {
+  buffer_pool.reserve(64);
+}
 
 connection_engine::connection_engine(const engine_config& config)
     : impl_(std::make_unique<impl>(config)) {}
@@ -67,8 +70,9 @@ void connection_engine::feed_eof(time_point now) {
   });
 }
 
-bytes_view connection_engine::pending_output() const noexcept {
-  const impl& e = *impl_;
+bytes_view connection_engine::pending_output() {
+  impl& e = *impl_;
+  if (!e.dispositions.empty()) e.guarded([&] { e.write_dispositions(); });
   if (e.aborted) return {};
   return e.out.view().subspan(e.out_pos);
 }
@@ -114,17 +118,11 @@ bool connection_engine::is_finished() const noexcept {
 }
 
 std::error_code connection_engine::open(const connection_options& options) {
-  impl& e = *impl_;
-  std::error_code ec = errc::engine_failed;
-  e.guarded([&] { ec = e.send_open(options); });
-  return e.poisoned ? make_error_code(errc::engine_failed) : ec;
+  return impl_->command([&] { return impl_->send_open(options); });
 }
 
 std::error_code connection_engine::close(std::optional<condition> error) {
-  impl& e = *impl_;
-  std::error_code ec = errc::engine_failed;
-  e.guarded([&] { ec = e.send_close(error); });
-  return e.poisoned ? make_error_code(errc::engine_failed) : ec;
+  return impl_->command([&] { return impl_->send_close(error); });
 }
 
 void connection_engine::abort() noexcept {
@@ -138,36 +136,115 @@ void connection_engine::abort() noexcept {
 
 result<session_handle, std::error_code> connection_engine::begin_session(
     const session_options& options) {
-  impl& e = *impl_;
-  result<session_handle, std::error_code> r = make_error_code(errc::engine_failed);
-  e.guarded([&] { r = e.begin_session(std::nullopt, options); });
-  if (e.poisoned) return make_error_code(errc::engine_failed);
-  return r;
+  return impl_->command([&] { return impl_->begin_session(std::nullopt, options); });
 }
 
 std::error_code connection_engine::begin_session(session_handle session,
                                                  const session_options& options) {
-  impl& e = *impl_;
-  std::error_code ec = errc::engine_failed;
-  e.guarded([&] {
-    auto r = e.begin_session(session, options);
-    ec = r ? std::error_code() : r.error();
+  return impl_->command([&]() -> std::error_code {
+    auto r = impl_->begin_session(session, options);
+    return r ? std::error_code() : r.error();
   });
-  return e.poisoned ? make_error_code(errc::engine_failed) : ec;
 }
 
 std::error_code connection_engine::end_session(session_handle session,
                                                std::optional<condition> error) {
-  impl& e = *impl_;
-  std::error_code ec = errc::engine_failed;
-  e.guarded([&] { ec = e.end_session(session, error); });
-  return e.poisoned ? make_error_code(errc::engine_failed) : ec;
+  return impl_->command([&] { return impl_->end_session(session, error); });
 }
 
-std::optional<session_status> connection_engine::session(session_handle session) const {
+result<link_handle, std::error_code> connection_engine::attach_sender(
+    session_handle session, const link_options& options) {
+  return impl_->command([&] { return impl_->attach(session, std::nullopt, role::sender, options); });
+}
+
+result<link_handle, std::error_code> connection_engine::attach_receiver(
+    session_handle session, const link_options& options) {
+  return impl_->command(
+      [&] { return impl_->attach(session, std::nullopt, role::receiver, options); });
+}
+
+std::error_code connection_engine::attach(link_handle link, const link_options& options) {
+  return impl_->command([&]() -> std::error_code {
+    auto r = impl_->attach({}, link, role::sender, options);
+    return r ? std::error_code() : r.error();
+  });
+}
+
+std::error_code connection_engine::detach(link_handle link, std::optional<condition> error) {
+  return impl_->command([&] { return impl_->detach(link, false, error); });
+}
+
+std::error_code connection_engine::close_link(link_handle link, std::optional<condition> error) {
+  return impl_->command([&] { return impl_->detach(link, true, error); });
+}
+
+std::error_code connection_engine::grant_credit(link_handle link, std::uint32_t credit) {
+  return impl_->command([&] { return impl_->grant_credit(link, credit); });
+}
+
+std::error_code connection_engine::drain(link_handle link) {
+  return impl_->command([&] { return impl_->drain(link); });
+}
+
+std::error_code connection_engine::complete_drain(link_handle link) {
+  return impl_->command([&] { return impl_->complete_drain(link); });
+}
+
+std::error_code connection_engine::set_available(link_handle link, std::uint32_t available) {
+  return impl_->command([&] { return impl_->set_available(link, available); });
+}
+
+std::error_code connection_engine::request_flow(link_handle link) {
+  return impl_->command([&] { return impl_->request_flow(link); });
+}
+
+result<delivery_handle, std::error_code> connection_engine::send(link_handle link,
+                                                                 bytes_view message,
+                                                                 const send_options& options) {
+  return impl_->command([&] { return impl_->send(link, message, options); });
+}
+
+std::error_code connection_engine::send_more(delivery_handle delivery, bytes_view message,
+                                             bool more) {
+  return impl_->command([&] { return impl_->send_more(delivery, message, more); });
+}
+
+std::error_code connection_engine::abort_delivery(delivery_handle delivery) {
+  return impl_->command([&] { return impl_->abort_delivery(delivery); });
+}
+
+std::error_code connection_engine::update_state(delivery_handle delivery,
+                                                const delivery_state& state) {
+  return impl_->command([&] { return impl_->update_state(delivery, state); });
+}
+
+std::error_code connection_engine::settle(delivery_handle delivery, const delivery_state& state) {
+  return impl_->command([&] { return impl_->settle(delivery, state); });
+}
+
+const session_status* connection_engine::session(session_handle session) const noexcept {
   const detail::session_endpoint* s = impl_->sessions.find(session);
-  if (!s) return std::nullopt;
-  return s->status;
+  return s ? &s->status : nullptr;
+}
+
+const link_status* connection_engine::link(link_handle link) const noexcept {
+  const detail::link_endpoint* l = impl_->links.find(link);
+  return l ? &l->status : nullptr;
+}
+
+const delivery_status* connection_engine::delivery(delivery_handle delivery) const noexcept {
+  const detail::delivery_endpoint* d = impl_->deliveries.find(delivery);
+  return d ? &d->status : nullptr;
+}
+
+bytes_view connection_engine::payload(delivery_handle delivery) const noexcept {
+  const detail::delivery_endpoint* d = impl_->deliveries.find(delivery);
+  return d ? bytes_view(d->data.data(), d->data.size()) : bytes_view();
+}
+
+bytes_view connection_engine::delivery_tag(delivery_handle delivery) const noexcept {
+  const detail::delivery_endpoint* d = impl_->deliveries.find(delivery);
+  return d ? bytes_view(d->tag.data(), d->tag_size) : bytes_view();
 }
 
 const open_fields* connection_engine::remote_open() const noexcept {

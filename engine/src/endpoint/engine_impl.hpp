@@ -10,7 +10,7 @@
 #include "amqp/engine.hpp"
 #include "amqp/frame.hpp"
 #include "amqp/trace.hpp"
-#include "event_queue.hpp"
+#include "ring.hpp"
 #include "session.hpp"
 
 namespace amqp {
@@ -20,6 +20,9 @@ struct connection_engine::impl {
   // Runs f, poisoning the engine if it runs out of memory.
   template <class F>
   void guarded(F&& f) noexcept;
+  // Runs a command: its result, or errc::engine_failed once the engine is poisoned.
+  template <class F>
+  auto command(F&& f) noexcept -> decltype(f());
 
   // --- input.cpp ---
   std::size_t feed(bytes_view bytes);
@@ -49,18 +52,80 @@ struct connection_engine::impl {
   // Frames that belong to the session mapped to the frame's channel.
   void on_session_frame(const frame_view& f, const spec::type_info& t);
   void on_session_flow(detail::session_endpoint& s, const spec::flow& flow);
+  void on_flow(detail::session_endpoint& s, session_handle sh, const frame_view& f);
   result<session_handle, std::error_code> begin_session(std::optional<session_handle> answer,
                                                         const session_options& options);
   std::error_code end_session(session_handle h, const std::optional<condition>& error);
+  // The session is over: its links are forgotten, its channels freed.
+  void forget_links(detail::session_endpoint& s);
   // The peer broke the protocol within session `h`: end it with `error`.
   void session_violation(session_handle h, condition error);
   // The session the peer sends on `channel`, or null.
   detail::session_endpoint* by_remote(std::uint16_t channel, session_handle* h = nullptr);
   void forget_session(session_handle h);
 
+  // --- link.cpp ---
+  void on_attach(detail::session_endpoint& s, session_handle sh, const frame_view& f);
+  void on_detach(detail::session_endpoint& s, session_handle sh, const frame_view& f);
+  result<link_handle, std::error_code> attach(session_handle sh, std::optional<link_handle> answer,
+                                              role r, const link_options& options);
+  std::error_code detach(link_handle h, bool closed, const std::optional<condition>& error);
+  // The peer broke the protocol on link `h`: close it with `error`.
+  void link_violation(link_handle h, condition error);
+  // The link whose handle the peer sends with, or null.
+  detail::link_endpoint* by_remote_handle(detail::session_endpoint& s, std::uint32_t handle,
+                                          link_handle* h = nullptr);
+  // The link is over (both detaches exchanged, or its session or connection ended): its
+  // handles are freed and the deliveries it sent that the peer did not settle are in doubt.
+  void forget_link(link_handle h);
+  // Takes the link's deliveries out of the session's waiting ring: nothing more goes out.
+  void drop_waiting(detail::session_endpoint& s, link_handle h);
+
+  // --- flow.cpp ---
+  void on_link_flow(detail::session_endpoint& s, detail::link_endpoint& l, link_handle h,
+                    const spec::flow& flow);
+  void write_flow(detail::session_endpoint& s, const detail::link_endpoint* l, bool echo = false);
+  // Refills the session's incoming window once it is half used (spec Part 2, 2.5.6).
+  void refill_incoming_window(detail::session_endpoint& s);
+  std::error_code grant_credit(link_handle h, std::uint32_t credit);
+  std::error_code drain(link_handle h);
+  std::error_code complete_drain(link_handle h);
+  std::error_code set_available(link_handle h, std::uint32_t available);
+  std::error_code request_flow(link_handle h);
+
+  // --- transfer.cpp ---
+  result<delivery_handle, std::error_code> send(link_handle h, bytes_view message,
+                                                const send_options& options);
+  std::error_code send_more(delivery_handle h, bytes_view message, bool more);
+  std::error_code abort_delivery(delivery_handle h);
+  // Writes transfers of delivery `d` for `bytes` while the session window allows; returns how
+  // many of the bytes went out. `last`: no bytes follow these.
+  std::size_t write_transfers(detail::session_endpoint& s, detail::link_endpoint& l,
+                              detail::delivery_endpoint& d, bytes_view bytes, bool last);
+  // Writes what the session's waiting deliveries hold, as far as its window now allows.
+  void write_waiting(detail::session_endpoint& s);
+  void on_transfer(detail::session_endpoint& s, session_handle sh, const frame_view& f);
+  void on_link_transfer(detail::session_endpoint& s, session_handle sh, detail::link_endpoint& l,
+                        link_handle h, const spec::transfer& t, bytes_view payload);
+  // A delivery the application no longer holds: its buffer goes back to the pool.
+  void free_delivery(delivery_handle h);
+  std::vector<std::uint8_t> take_buffer();
+
+  // --- disposition.cpp ---
+  std::error_code update_state(delivery_handle h, const delivery_state& state);
+  std::error_code settle(delivery_handle h, const delivery_state& state);
+  void on_disposition(detail::session_endpoint& s, session_handle sh, const frame_view& f);
+  // Queues a disposition for one delivery; consecutive ones with the same state merge.
+  void queue_disposition(std::uint16_t channel, role r, std::uint32_t id, bool settled,
+                         const delivery_state& state);
+  void write_dispositions();
+
   // --- output.cpp ---
+  // Writes a frame after the dispositions queued before it.
   template <spec::composite T>
   std::error_code write(std::uint16_t channel, const T& performative, bytes_view payload = {});
+  template <spec::composite T>
+  std::error_code write_now(std::uint16_t channel, const T& performative, bytes_view payload = {});
   void write_header();
   void write_heartbeat();
   void traced_output(std::size_t from);
@@ -78,7 +143,7 @@ struct connection_engine::impl {
   writer out;
   std::size_t out_pos = 0;       // bytes of `out` already consumed
   std::uint64_t out_offset = 0;  // where out[0] is in the outgoing stream (for the trace)
-  detail::event_queue events;
+  detail::ring<event> events;
 
   // Connection state (spec Part 2, 2.4.6), as what each side has done.
   bool header_sent = false;
@@ -96,8 +161,25 @@ struct connection_engine::impl {
 
   open_fields remote;
   detail::session_table sessions;
-  detail::channel_map local_channels;   // channels this side sends on
-  detail::channel_map remote_channels;  // channels the peer sends on
+  detail::link_table links;
+  detail::delivery_table deliveries;
+  // Buffers of settled deliveries, kept for the next ones (bounded; see free_delivery).
+  std::vector<std::vector<std::uint8_t>> buffer_pool;
+  std::uint64_t reassembly_bytes = 0;  // bytes of incoming deliveries not yet whole
+  // Settlements and states not yet written: runs of consecutive delivery-ids with the same
+  // state and settled flag (spec Part 2, 2.7.6), written before any other frame.
+  struct pending_disposition {
+    std::uint16_t channel;
+    role r;
+    std::uint32_t first;
+    std::uint32_t last;
+    bool settled;
+    delivery_state::type state;
+  };
+  std::vector<pending_disposition> dispositions;
+  writer state_scratch;  // the encoded state of the disposition being written
+  detail::number_map local_channels;   // channels this side sends on
+  detail::number_map remote_channels;  // channels the peer sends on
   std::chrono::milliseconds local_idle{0};
   std::optional<time_point> last_received;
   std::optional<time_point> last_sent;
@@ -108,9 +190,25 @@ struct connection_engine::impl {
 
 namespace amqp {
 
+template <class F>
+auto connection_engine::impl::command(F&& f) noexcept -> decltype(f()) {
+  using R = decltype(f());
+  R r = R(make_error_code(errc::engine_failed));
+  guarded([&] { r = f(); });
+  if (poisoned) return R(make_error_code(errc::engine_failed));
+  return r;
+}
+
 template <spec::composite T>
 std::error_code connection_engine::impl::write(std::uint16_t channel, const T& performative,
                                                bytes_view payload) {
+  if (!dispositions.empty()) write_dispositions();  // they were given first
+  return write_now(channel, performative, payload);
+}
+
+template <spec::composite T>
+std::error_code connection_engine::impl::write_now(std::uint16_t channel, const T& performative,
+                                                   bytes_view payload) {
   const std::size_t from = out.size();
   if (const std::error_code ec =
           write_frame(out, frame_type::amqp, channel, performative, payload, max_frame_size()))

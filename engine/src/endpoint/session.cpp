@@ -12,7 +12,7 @@ namespace amqp {
 
 namespace {
 
-using detail::channel_map;
+using detail::number_map;
 using detail::session_endpoint;
 using detail::strings_of;
 using detail::views_of;
@@ -27,7 +27,7 @@ std::string on_channel(std::string_view what, std::uint16_t channel) {
 detail::session_endpoint* connection_engine::impl::by_remote(std::uint16_t channel,
                                                              session_handle* h) {
   const std::uint32_t slot = remote_channels.get(channel);
-  if (slot == channel_map::none) return nullptr;
+  if (slot == number_map::none) return nullptr;
   if (h) *h = sessions.handle_of(slot);
   return sessions.at(slot);
 }
@@ -35,6 +35,7 @@ detail::session_endpoint* connection_engine::impl::by_remote(std::uint16_t chann
 void connection_engine::impl::forget_session(session_handle h) {
   session_endpoint* s = sessions.find(h);
   if (!s) return;
+  forget_links(*s);
   if (s->channel_assigned) local_channels.clear(s->status.channel);
   if (s->status.remote_channel && remote_channels.get(*s->status.remote_channel) == h.slot)
     remote_channels.clear(*s->status.remote_channel);
@@ -48,7 +49,7 @@ void connection_engine::impl::on_begin(const frame_view& f) {
                         std::to_string(config.limits.channel_max)));
     return;
   }
-  if (remote_channels.get(f.channel) != channel_map::none) {
+  if (remote_channels.get(f.channel) != number_map::none) {
     violation(condition_of(spec::amqp_error::illegal_state,
                     on_channel("begin", f.channel) + ", where a session has already begun"));
     return;
@@ -62,7 +63,7 @@ void connection_engine::impl::on_begin(const frame_view& f) {
   if (b->remote_channel) {
     // The answer to a begin of ours: remote-channel names the channel we sent it on.
     const std::uint32_t slot = local_channels.get(*b->remote_channel);
-    session_endpoint* mine = slot == channel_map::none ? nullptr : sessions.at(slot);
+    session_endpoint* mine = slot == number_map::none ? nullptr : sessions.at(slot);
     if (!mine || mine->status.begin_received) {
       violation(condition_of(spec::amqp_error::illegal_state,
                       on_channel("begin", f.channel) + " answers channel " +
@@ -134,20 +135,18 @@ void connection_engine::impl::on_session_frame(const frame_view& f, const spec::
   }
   // After our end, the peer may still send what it sent before reading it (2.5.4).
   if (s->discarding || s->status.end_sent) return;
-  if (t.code == spec::traits<spec::flow>::info.code) {
-    auto flow = spec::decode<spec::flow>(f.performative);
-    if (!flow) {
-      violation(condition_of(spec::amqp_error::decode_error, "invalid flow frame: " + flow.error().message()));
-      return;
-    }
-    if (!flow->handle) {
-      on_session_flow(*s, *flow);
-      return;
-    }
+  switch (t.code) {
+    case spec::traits<spec::attach>::info.code:
+      return on_attach(*s, h, f);
+    case spec::traits<spec::flow>::info.code:
+      return on_flow(*s, h, f);
+    case spec::traits<spec::transfer>::info.code:
+      return on_transfer(*s, h, f);
+    case spec::traits<spec::disposition>::info.code:
+      return on_disposition(*s, h, f);
+    default:
+      return on_detach(*s, h, f);
   }
-  session_violation(h, condition_of(spec::amqp_error::not_implemented,
-                             "links are not supported by this engine yet: " + std::string(t.name) +
-                                 " refused"));
 }
 
 // A flow's session part (spec Part 2, 2.5.6): the peer's windows as of that frame.
@@ -157,12 +156,6 @@ void connection_engine::impl::on_session_flow(detail::session_endpoint& s, const
   const std::uint32_t their_next_incoming = flow.next_incoming_id.value_or(0);
   st.remote_incoming_window = their_next_incoming + flow.incoming_window - st.next_outgoing_id;
   st.remote_outgoing_window = flow.outgoing_window;
-  if (flow.echo) {
-    (void)write(st.channel, spec::flow{.next_incoming_id = st.next_incoming_id,
-                                       .incoming_window = st.incoming_window,
-                                       .next_outgoing_id = st.next_outgoing_id,
-                                       .outgoing_window = st.outgoing_window});
-  }
 }
 
 result<session_handle, std::error_code> connection_engine::impl::begin_session(
@@ -178,7 +171,9 @@ result<session_handle, std::error_code> connection_engine::impl::begin_session(
   const std::uint16_t max_channel = open_received
                                         ? std::min(config.limits.channel_max, remote.channel_max)
                                         : config.limits.channel_max;
-  const std::optional<std::uint16_t> channel = local_channels.lowest_free(max_channel);
+  const std::optional<std::uint32_t> found = local_channels.lowest_free(max_channel);
+  if (!found) return make_error_code(errc::limit_reached);
+  const auto channel = std::optional<std::uint16_t>(static_cast<std::uint16_t>(*found));
   if (!channel) return make_error_code(errc::limit_reached);
 
   const session_handle h = answer ? *answer : sessions.insert({});
@@ -186,6 +181,7 @@ result<session_handle, std::error_code> connection_engine::impl::begin_session(
   session_status& st = s.status;
   st.channel = *channel;
   st.incoming_window = options.incoming_window;
+  s.incoming_window_size = options.incoming_window;
   st.outgoing_window = options.outgoing_window;
   st.handle_max = config.limits.handle_max;
   const std::vector<symbol_view> offered = views_of(options.offered_capabilities);

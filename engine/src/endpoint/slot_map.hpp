@@ -50,6 +50,14 @@ class slot_map {
     --live_;
   }
   std::size_t size() const noexcept { return live_; }
+  // The handles of every live value (a copy: the caller may erase while going through it).
+  std::vector<handle> handles() const {
+    std::vector<handle> out;
+    out.reserve(live_);
+    for (std::uint32_t i = 0; i < entries_.size(); ++i)
+      if (entries_[i].value) out.push_back(handle_of(i));
+    return out;
+  }
   void clear() {
     for (std::uint32_t i = 0; i < entries_.size(); ++i)
       if (entries_[i].value) erase(handle_of(i));

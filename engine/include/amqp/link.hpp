@@ -1,0 +1,164 @@
+// Links and deliveries as the application configures and sees them: termini, link options and
+// state, delivery states (outcomes) and delivery status, all owned.
+//
+//   amqp::link_options o{.name = "orders-sender", .target = amqp::terminus{.address = "orders"}};
+//   auto link = engine.attach_sender(session, o);
+//   // after credit_granted:
+//   auto d = engine.send(*link, encoded_message);
+//   // after disposition_received with an outcome:
+//   (void)engine.settle(*d);
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "amqp/codec/types.hpp"
+#include "amqp/codec/value.hpp"
+#include "amqp/condition.hpp"
+#include "amqp/handles.hpp"
+#include "amqp/spec/messaging.hpp"
+#include "amqp/spec/transport.hpp"
+
+namespace amqp {
+
+using spec::receiver_settle_mode;
+using spec::role;
+using spec::sender_settle_mode;
+using spec::terminus_durability;
+
+// A source or a target (spec Part 3, 3.5.3 and 3.5.4). The fields from distribution_mode on
+// belong to a source; a target ignores them.
+struct terminus {
+  std::optional<std::string> address;  // empty: no address (a dynamic node's request)
+  terminus_durability durable = terminus_durability::none;
+  std::string expiry_policy = "session-end";
+  std::uint32_t timeout = 0;  // seconds
+  bool dynamic = false;
+  value dynamic_node_properties;  // null, or a map with symbol keys
+  std::optional<std::string> distribution_mode;  // "move" or "copy"
+  value filter;                                  // null, or a map with symbol keys
+  value default_outcome;                         // null, or a described outcome
+  std::vector<std::string> outcomes;
+  std::vector<std::string> capabilities;
+
+  friend bool operator==(const terminus&, const terminus&) = default;
+};
+
+// The fields of a local attach (spec Part 2, 2.7.3). The role is the command's: attach_sender,
+// attach_receiver, or the opposite of the peer's when answering its attach.
+struct link_options {
+  std::string name;  // unique per direction and container pair; not empty
+  // Empty: the attach carries a null source (target); answering a peer's attach that way
+  // refuses the link, which must then be closed (spec Part 2, 2.6.3).
+  std::optional<terminus> source;
+  std::optional<terminus> target;
+  sender_settle_mode snd_settle_mode = sender_settle_mode::mixed;
+  receiver_settle_mode rcv_settle_mode = receiver_settle_mode::first;
+  // The largest message this side accepts as a receiver, announced as max-message-size; 0 means
+  // limits::max_message_size. A sender announces it too (it is informative there).
+  std::uint64_t max_message_size = 0;
+  // A sender's initial delivery-count; a receiver ignores it (it takes the sender's).
+  std::uint32_t initial_delivery_count = 0;
+  std::vector<std::string> offered_capabilities;
+  std::vector<std::string> desired_capabilities;
+  value properties;  // null, or a map with symbol keys
+};
+
+// A link as both sides see it (spec Part 2, 2.6). Credit and counts are from this side's view.
+struct link_status {
+  session_handle session;
+  std::string name;
+  amqp::role role = role::sender;  // this side's role
+  std::uint32_t handle = 0;        // the handle this side sends with
+  std::optional<std::uint32_t> remote_handle;
+  bool attach_sent = false;
+  bool attach_received = false;
+  bool detach_sent = false;
+  bool detach_received = false;
+  // The settle modes in force: the sender's snd-settle-mode and the receiver's rcv-settle-mode,
+  // from whichever side has that role.
+  sender_settle_mode snd_settle_mode = sender_settle_mode::mixed;
+  receiver_settle_mode rcv_settle_mode = receiver_settle_mode::first;
+  // The largest message the peer accepts (as a receiver) or announced; 0: no limit.
+  std::uint64_t remote_max_message_size = 0;
+  std::uint64_t max_message_size = 0;  // this side's announced limit
+  std::uint32_t delivery_count = 0;
+  std::uint32_t credit = 0;     // deliveries the sender may still send
+  std::uint32_t available = 0;  // what the sender said it has (a receiver's view) or set
+  bool drain = false;           // a drain is requested and not yet completed
+  std::size_t queued = 0;       // deliveries (or their rest) waiting for the session window
+  std::size_t unsettled = 0;    // deliveries this side has not settled
+  // The peer's attach, once it arrived: the remote source and target (empty when null).
+  std::optional<terminus> remote_source;
+  std::optional<terminus> remote_target;
+  std::vector<std::string> remote_offered_capabilities;
+  std::vector<std::string> remote_desired_capabilities;
+  value remote_properties;
+};
+
+// What a delivery's state is (spec Part 3, 3.4): an outcome, or received (where a resumed
+// transfer may go on from), or none yet.
+struct delivery_state {
+  enum class type : std::uint8_t { none, received, accepted, rejected, released, modified };
+  type kind = type::none;
+  // received
+  std::uint32_t section_number = 0;
+  std::uint64_t section_offset = 0;
+  // rejected
+  std::optional<condition> error;
+  // modified
+  bool delivery_failed = false;
+  bool undeliverable_here = false;
+  value message_annotations;  // null, or a map
+
+  static delivery_state accepted() { return {.kind = type::accepted}; }
+  static delivery_state released() { return {.kind = type::released}; }
+  static delivery_state rejected(std::optional<condition> why = std::nullopt) {
+    return {.kind = type::rejected, .error = std::move(why)};
+  }
+  static delivery_state modified(bool failed, bool undeliverable, value annotations = {}) {
+    return {.kind = type::modified,
+            .delivery_failed = failed,
+            .undeliverable_here = undeliverable,
+            .message_annotations = std::move(annotations)};
+  }
+  static delivery_state received(std::uint32_t section, std::uint64_t offset) {
+    return {.kind = type::received, .section_number = section, .section_offset = offset};
+  }
+  // An outcome ends the delivery's life at the receiver; received and none do not.
+  bool is_outcome() const noexcept { return kind != type::none && kind != type::received; }
+
+  friend bool operator==(const delivery_state&, const delivery_state&) = default;
+};
+
+// Options of send(); the defaults send an unsettled message with an engine-made tag.
+struct send_options {
+  // The delivery-tag (at most 32 bytes, unique among the link's unsettled deliveries); empty:
+  // the engine makes one from a counter.
+  bytes_view tag;
+  std::uint32_t message_format = 0;
+  // Sent settled ("at most once"). Must be false when snd-settle-mode is unsettled; forced
+  // true when it is settled.
+  bool settled = false;
+  // More of this delivery follows in send_more(); the delivery stays open until then.
+  bool more = false;
+  // The peer may wait before answering: the transfer is one of a batch (spec 2.7.5).
+  bool batchable = false;
+};
+
+struct delivery_status {
+  link_handle link;
+  std::uint32_t id = 0;  // delivery-id in its session
+  std::uint32_t message_format = 0;
+  bool settled = false;         // this side settled (only seen while sending its last frames)
+  bool remote_settled = false;  // the peer settled
+  bool complete = false;        // all its frames were sent or received
+  bool aborted = false;
+  delivery_state state;         // this side's state
+  delivery_state remote_state;  // the peer's
+  std::size_t size = 0;         // bytes of the message sent or received so far
+};
+
+}  // namespace amqp

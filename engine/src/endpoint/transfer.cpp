@@ -1,0 +1,386 @@
+// Deliveries (spec Part 2, 2.6.12 to 2.6.14): sending a message as one or more transfers within
+// the link's credit and the session's window, receiving and reassembling them, aborts.
+//
+// A sent message is framed straight into the output buffer (its one copy on this side); only
+// what the peer's session window holds back is copied aside, to be framed when the window
+// opens. A received message is copied once, fragment by fragment, into its delivery's buffer;
+// buffers of settled deliveries are reused, so a warm link moves messages without allocating.
+#include <algorithm>
+#include <string>
+
+#include "amqp/spec.hpp"
+#include "engine_impl.hpp"
+#include "fields.hpp"
+
+namespace amqp {
+
+namespace {
+
+using detail::condition_of;
+using detail::delivery_endpoint;
+using detail::link_endpoint;
+using detail::session_endpoint;
+
+constexpr std::size_t pooled_buffers = 64;
+constexpr std::size_t pooled_buffer_capacity = 4u << 20;
+
+std::string link_name(const link_endpoint& l) { return "link '" + l.status.name + "'"; }
+
+}  // namespace
+
+std::vector<std::uint8_t> connection_engine::impl::take_buffer() {
+  if (buffer_pool.empty()) return {};
+  std::vector<std::uint8_t> b = std::move(buffer_pool.back());
+  buffer_pool.pop_back();
+  b.clear();
+  return b;
+}
+
+void connection_engine::impl::free_delivery(delivery_handle h) {
+  delivery_endpoint* d = deliveries.find(h);
+  if (!d) return;
+  if (!d->outgoing && !d->status.complete) reassembly_bytes -= d->data.size();
+  if (d->data.capacity() > 0 && d->data.capacity() <= pooled_buffer_capacity &&
+      buffer_pool.size() < pooled_buffers)
+    buffer_pool.push_back(std::move(d->data));
+  deliveries.erase(h);
+}
+
+// --- sending ---------------------------------------------------------------------------------
+
+result<delivery_handle, std::error_code> connection_engine::impl::send(link_handle h,
+                                                                       bytes_view message,
+                                                                       const send_options& o) {
+  link_endpoint* l = links.find(h);
+  if (!l) return make_error_code(errc::invalid_handle);
+  link_status& st = l->status;
+  session_endpoint* s = sessions.find(st.session);
+  if (!s || close_sent || st.role != role::sender || !st.attach_sent || !st.attach_received ||
+      st.detach_sent || st.detach_received || s->status.end_sent || l->current.is_set())
+    return make_error_code(errc::wrong_state);
+  if (o.tag.size() > 32 || (o.settled && st.snd_settle_mode == sender_settle_mode::unsettled) ||
+      (st.remote_max_message_size && message.size() > st.remote_max_message_size))
+    return make_error_code(errc::invalid_argument);
+  if (st.credit == 0) return make_error_code(errc::no_credit);
+
+  const delivery_handle dh = deliveries.insert({});
+  delivery_endpoint& d = *deliveries.find(dh);
+  d.outgoing = true;
+  d.session = st.session;
+  d.status.link = h;
+  d.status.id = s->next_delivery_id++;
+  d.status.message_format = o.message_format;
+  d.status.settled = o.settled || st.snd_settle_mode == sender_settle_mode::settled;
+  d.more = o.more;
+  d.batchable = o.batchable;
+  if (!o.tag.empty()) {
+    std::copy(o.tag.begin(), o.tag.end(), d.tag.begin());
+    d.tag_size = static_cast<std::uint8_t>(o.tag.size());
+  } else {
+    // The counter's bytes, low first, as few as it needs: unique among the link's deliveries.
+    for (std::uint64_t n = l->next_tag++;; n >>= 8) {
+      d.tag[d.tag_size++] = static_cast<std::uint8_t>(n);
+      if (n < 256) break;
+    }
+  }
+  ++st.delivery_count;
+  --st.credit;
+  if (st.credit == 0) st.drain = false;  // a drain ends when the credit is used up
+  if (!d.status.settled) {
+    s->outgoing.push(d.status.id, dh.slot);
+    ++st.unsettled;
+  }
+  if (o.more) l->current = dh;
+
+  const std::size_t written = s->waiting.empty() ? write_transfers(*s, *l, d, message, !o.more) : 0;
+  if (written < message.size() || (!o.more && !d.status.complete)) {
+    d.data = take_buffer();
+    d.data.insert(d.data.end(), message.begin() + static_cast<std::ptrdiff_t>(written),
+                  message.end());
+    d.waiting = true;
+    s->waiting.push(dh);
+    ++st.queued;
+  }
+  if (d.status.complete && d.status.settled) free_delivery(dh);  // out, and nothing to await
+  return dh;
+}
+
+std::error_code connection_engine::impl::send_more(delivery_handle dh, bytes_view message,
+                                                   bool more) {
+  delivery_endpoint* d = deliveries.find(dh);
+  if (!d) return errc::invalid_handle;
+  link_endpoint* l = links.find(d->status.link);
+  session_endpoint* s = sessions.find(d->session);
+  if (!d->outgoing || !d->more || !l || !s || close_sent || l->status.detach_sent ||
+      s->status.end_sent)
+    return errc::wrong_state;
+  const std::uint64_t limit = l->status.remote_max_message_size;
+  if (limit && d->status.size + d->data.size() + message.size() > limit)
+    return errc::invalid_argument;
+  d->more = more;
+  if (!more) l->current = {};
+  if (d->waiting) {
+    d->data.insert(d->data.end(), message.begin(), message.end());
+    return {};
+  }
+  const std::size_t written = write_transfers(*s, *l, *d, message, !more);
+  if (written < message.size() || (!more && !d->status.complete)) {
+    if (d->data.capacity() == 0) d->data = take_buffer();
+    d->data.assign(message.begin() + static_cast<std::ptrdiff_t>(written), message.end());
+    d->waiting = true;
+    s->waiting.push(dh);
+    ++l->status.queued;
+  }
+  if (d->status.complete && d->status.settled) free_delivery(dh);
+  return {};
+}
+
+std::error_code connection_engine::impl::abort_delivery(delivery_handle dh) {
+  delivery_endpoint* d = deliveries.find(dh);
+  if (!d) return errc::invalid_handle;
+  link_endpoint* l = links.find(d->status.link);
+  session_endpoint* s = sessions.find(d->session);
+  if (!d->outgoing || d->status.complete || !l || !s || close_sent || l->status.detach_sent ||
+      s->status.end_sent)
+    return errc::wrong_state;
+  if (l->current == dh) l->current = {};
+  d->more = false;
+  d->data.clear();
+  d->abort_pending = true;
+  // The credit it took is spent either way: an aborted transfer still counts as a delivery.
+  if (!d->waiting) {
+    d->waiting = true;
+    s->waiting.push(dh);
+    ++l->status.queued;
+  }
+  write_waiting(*s);
+  return {};
+}
+
+std::size_t connection_engine::impl::write_transfers(session_endpoint& s, link_endpoint& l,
+                                                     delivery_endpoint& d, bytes_view bytes,
+                                                     bool last) {
+  if (!dispositions.empty()) write_dispositions();  // they were given first
+  const std::uint32_t max = max_frame_size();
+  std::size_t done = 0;
+  while (s.status.remote_incoming_window > 0) {
+    const std::size_t rest = bytes.size() - done;
+    // Without bytes, only the last frame of a delivery (it may carry none) needs writing.
+    if (rest == 0 && !(last && !d.status.complete) && !d.abort_pending) break;
+    spec::transfer t{.handle = l.status.handle};
+    if (!d.first_written) {
+      t.delivery_id = d.status.id;
+      t.delivery_tag = bytes_view(d.tag.data(), d.tag_size);
+      t.message_format = d.status.message_format;
+      if (d.status.settled) t.settled = true;
+    }
+    t.batchable = d.batchable;
+    t.aborted = d.abort_pending;
+    // The transfer is encoded once as the last frame; only when the bytes do not fit is it
+    // encoded again with more set (that may change its size by the trailing fields it needs).
+    std::size_t start = detail::begin_frame(out, frame_type::amqp, s.status.channel);
+    encoder e(out);
+    spec::encode(e, t);
+    std::size_t room = max - (out.size() - start);
+    const bool more = !d.abort_pending && !(last && rest <= room);
+    if (more) {
+      out.truncate(start);
+      start = detail::begin_frame(out, frame_type::amqp, s.status.channel);
+      t.more = true;
+      encoder again(out);
+      spec::encode(again, t);
+      room = max - (out.size() - start);
+    }
+    const std::size_t n = d.abort_pending ? 0 : std::min(room, rest);
+    out.append(bytes.subspan(done, n));
+    (void)detail::end_frame(out, start, max);
+    traced_output(start);
+    sent();
+    done += n;
+    d.status.size += n;
+    d.first_written = true;
+    ++s.status.next_outgoing_id;
+    --s.status.remote_incoming_window;
+    if (!more) {
+      d.status.complete = true;
+      break;
+    }
+    if (done == bytes.size()) break;  // the application gives the rest with send_more()
+  }
+  return done;
+}
+
+void connection_engine::impl::write_waiting(session_endpoint& s) {
+  while (!s.waiting.empty() && s.status.remote_incoming_window > 0 && !s.status.end_sent &&
+         !close_sent) {
+    const delivery_handle dh = s.waiting.front();
+    delivery_endpoint* d = deliveries.find(dh);
+    link_endpoint* l = d ? links.find(d->status.link) : nullptr;
+    if (!d || !l) {
+      (void)s.waiting.pop();
+      continue;
+    }
+    const bytes_view rest(d->data.data(), d->data.size());
+    const std::size_t written = write_transfers(s, *l, *d, rest, !d->more);
+    d->data.erase(d->data.begin(), d->data.begin() + static_cast<std::ptrdiff_t>(written));
+    if (!d->status.complete && !(d->more && d->data.empty())) break;  // the window closed
+    (void)s.waiting.pop();
+    d->waiting = false;
+    --l->status.queued;
+    if (d->abort_pending) {
+      // Aborted: implicitly settled (spec Part 2, 2.7.5), nothing to await.
+      if (!d->status.settled) {
+        s.outgoing.erase(d->status.id);
+        --l->status.unsettled;
+      }
+      free_delivery(dh);
+    } else if (d->status.complete && d->status.settled) {
+      free_delivery(dh);
+    }
+  }
+}
+
+// --- receiving -------------------------------------------------------------------------------
+
+void connection_engine::impl::on_transfer(session_endpoint& s, session_handle sh,
+                                          const frame_view& f) {
+  auto t = spec::decode<spec::transfer>(f.performative);
+  if (!t) {
+    session_violation(sh, condition_of(spec::amqp_error::decode_error,
+                                       "invalid transfer frame: " + t.error().message()));
+    return;
+  }
+  // Every transfer counts against the session's window, whatever becomes of it (2.5.6).
+  if (s.status.incoming_window == 0) {
+    session_violation(sh, condition_of(spec::session_error::window_violation,
+                                       "transfer " + std::to_string(s.status.next_incoming_id) +
+                                           " beyond the incoming window granted"));
+    return;
+  }
+  --s.status.incoming_window;
+  ++s.status.next_incoming_id;
+  link_handle h;
+  link_endpoint* l = by_remote_handle(s, t->handle, &h);
+  if (!l) {
+    session_violation(sh, condition_of(spec::session_error::unattached_handle,
+                                       "transfer on handle " + std::to_string(t->handle) +
+                                           ", which no attached link uses"));
+    return;
+  }
+  if (!l->discarding && !l->status.detach_sent) on_link_transfer(s, sh, *l, h, *t, f.payload);
+  refill_incoming_window(s);
+}
+
+void connection_engine::impl::on_link_transfer(session_endpoint& s, session_handle sh,
+                                               link_endpoint& l, link_handle h,
+                                               const spec::transfer& t, bytes_view payload) {
+  link_status& st = l.status;
+  if (st.role != role::receiver) {
+    link_violation(h, condition_of(spec::amqp_error::not_allowed,
+                                   "transfer on " + link_name(l) + ", where the peer receives"));
+    return;
+  }
+  delivery_endpoint* d = deliveries.find(l.current);
+  if (!d) {
+    // The first transfer of a delivery names it and takes a credit (spec 2.6.7, 2.7.5).
+    if (!t.delivery_id || !t.delivery_tag || t.delivery_tag->size() > 32) {
+      link_violation(h, condition_of(spec::amqp_error::invalid_field,
+                                     "the first transfer of a delivery on " + link_name(l) +
+                                         (!t.delivery_id   ? " has no delivery-id"
+                                          : !t.delivery_tag ? " has no delivery-tag"
+                                                            : " has a delivery-tag over 32 bytes")));
+      return;
+    }
+    if (s.any_incoming && static_cast<std::int32_t>(*t.delivery_id - s.last_incoming_id) <= 0) {
+      session_violation(sh, condition_of(spec::amqp_error::not_allowed,
+                                         "delivery-id " + std::to_string(*t.delivery_id) +
+                                             " does not follow " +
+                                             std::to_string(s.last_incoming_id) +
+                                             " (spec Part 2, 2.7.5)"));
+      return;
+    }
+    if (st.credit == 0) {
+      link_violation(h, condition_of(spec::link_error::transfer_limit_exceeded,
+                                     "transfer on " + link_name(l) +
+                                         " without credit (delivery-count " +
+                                         std::to_string(st.delivery_count) + ")"));
+      return;
+    }
+    s.any_incoming = true;
+    s.last_incoming_id = *t.delivery_id;
+    ++st.delivery_count;
+    --st.credit;
+    const delivery_handle dh = deliveries.insert({});
+    d = deliveries.find(dh);
+    d->session = sh;
+    d->status.link = h;
+    d->status.id = *t.delivery_id;
+    d->status.message_format = t.message_format.value_or(0);
+    std::copy(t.delivery_tag->begin(), t.delivery_tag->end(), d->tag.begin());
+    d->tag_size = static_cast<std::uint8_t>(t.delivery_tag->size());
+    d->data = take_buffer();
+    ++st.unsettled;
+    if (t.settled.value_or(false))
+      d->status.remote_settled = true;
+    else
+      s.incoming.push(d->status.id, dh.slot);
+    l.current = dh;
+  } else if (t.delivery_id && *t.delivery_id != d->status.id) {
+    link_violation(h, condition_of(spec::amqp_error::invalid_field,
+                                   "a transfer continuing delivery " +
+                                       std::to_string(d->status.id) + " on " + link_name(l) +
+                                       " names delivery " + std::to_string(*t.delivery_id)));
+    return;
+  }
+  const delivery_handle dh = l.current;
+  if (t.settled.value_or(false) && !d->status.remote_settled) {
+    d->status.remote_settled = true;
+    s.incoming.erase(d->status.id);
+  }
+  if (!t.state.is_null()) {
+    if (auto state = detail::state_of(t.state.view())) d->status.remote_state = std::move(*state);
+  }
+  if (t.aborted) {
+    // Its bytes, this frame's included, are dropped (spec Part 2, 2.6.14).
+    if (!d->status.remote_settled) s.incoming.erase(d->status.id);
+    --st.unsettled;
+    l.current = {};
+    free_delivery(dh);
+    events.push(transfer_aborted{h});
+    return;
+  }
+  const std::uint64_t size = d->status.size + payload.size();
+  if (st.max_message_size && size > st.max_message_size) {
+    link_violation(h, condition_of(spec::link_error::message_size_exceeded,
+                                   "a message of " + std::string(t.more ? "at least " : "") +
+                                       std::to_string(size) + " bytes on " + link_name(l) +
+                                       ", above its max-message-size of " +
+                                       std::to_string(st.max_message_size)));
+    return;
+  }
+  if (t.more && reassembly_bytes + payload.size() > config.limits.max_reassembly_bytes) {
+    link_violation(h, condition_of(spec::amqp_error::resource_limit_exceeded,
+                                   "a delivery on " + link_name(l) + " would hold more than the " +
+                                       std::to_string(config.limits.max_reassembly_bytes) +
+                                       " bytes allowed for messages still arriving"));
+    return;
+  }
+  if (t.more) {
+    reassembly_bytes += payload.size();
+  } else {
+    reassembly_bytes -= d->data.size();  // no longer arriving: the application's now
+  }
+  d->data.insert(d->data.end(), payload.begin(), payload.end());
+  d->status.size = d->data.size();
+  if (t.more) return;
+  d->status.complete = true;
+  d->reported = true;
+  l.current = {};
+  events.push(transfer_received{h, dh});
+  if (st.drain && st.credit == 0) {
+    st.drain = false;
+    events.push(link_drained{h});
+  }
+}
+
+}  // namespace amqp
