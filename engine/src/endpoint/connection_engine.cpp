@@ -40,9 +40,7 @@ void connection_engine::impl::guarded(F&& f) noexcept {
 }
 
 connection_engine::impl::impl(const engine_config& c)
-    : config(checked(c)), reader(reader_options(config.limits)) {
-  buffer_pool.reserve(64);
-}
+    : config(checked(c)), reader(reader_options(config.limits)) {}
 
 connection_engine::connection_engine(const engine_config& config)
     : impl_(std::make_unique<impl>(config)) {}

@@ -165,6 +165,7 @@ struct connection_engine::impl {
   detail::delivery_table deliveries;
   // Buffers of settled deliveries, kept for the next ones (bounded; see free_delivery).
   std::vector<std::vector<std::uint8_t>> buffer_pool;
+  std::size_t buffer_pool_bytes = 0;  // their capacity
   std::uint64_t reassembly_bytes = 0;  // bytes of incoming deliveries not yet whole
   // Settlements and states not yet written: runs of consecutive delivery-ids with the same
   // state and settled flag (spec Part 2, 2.7.6), written before any other frame.

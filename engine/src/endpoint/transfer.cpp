@@ -21,8 +21,10 @@ using detail::delivery_endpoint;
 using detail::link_endpoint;
 using detail::session_endpoint;
 
-constexpr std::size_t pooled_buffers = 64;
-constexpr std::size_t pooled_buffer_capacity = 4u << 20;
+// Settled deliveries' buffers kept for the next ones: enough for a credit window of small
+// messages or a few dozen large ones, never more than a few MiB held idle.
+constexpr std::size_t pooled_buffers = 4096;
+constexpr std::size_t pooled_bytes = 8u << 20;
 
 std::string link_name(const link_endpoint& l) { return "link '" + l.status.name + "'"; }
 
@@ -32,6 +34,7 @@ std::vector<std::uint8_t> connection_engine::impl::take_buffer() {
   if (buffer_pool.empty()) return {};
   std::vector<std::uint8_t> b = std::move(buffer_pool.back());
   buffer_pool.pop_back();
+  buffer_pool_bytes -= b.capacity();
   b.clear();
   return b;
 }
@@ -40,9 +43,11 @@ void connection_engine::impl::free_delivery(delivery_handle h) {
   delivery_endpoint* d = deliveries.find(h);
   if (!d) return;
   if (!d->outgoing && !d->status.complete) reassembly_bytes -= d->data.size();
-  if (d->data.capacity() > 0 && d->data.capacity() <= pooled_buffer_capacity &&
-      buffer_pool.size() < pooled_buffers)
+  if (d->data.capacity() > 0 && buffer_pool_bytes + d->data.capacity() <= pooled_bytes &&
+      buffer_pool.size() < pooled_buffers) {
+    buffer_pool_bytes += d->data.capacity();
     buffer_pool.push_back(std::move(d->data));
+  }
   deliveries.erase(h);
 }
 
