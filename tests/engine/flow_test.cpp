@@ -87,6 +87,28 @@ TEST(flow, a_drain_ends_when_the_sender_uses_all_its_credit) {
   EXPECT_TRUE(linked_pair::sent_with(p.client_side, "@flow").empty());
 }
 
+TEST(flow, a_drain_completed_while_transfers_wait_for_the_window_counts_only_what_was_sent) {
+  // The receiver's session window is closed for a while: sent deliveries queue behind it.
+  linked_pair p(test::client_config(), test::server_config(), {.incoming_window = 1});
+  auto [sender, receiver] = p.attach_pair({.name = "l", .target = terminus{}});
+  ASSERT_FALSE(p.server.grant_credit(receiver, 4));
+  p.pump();
+  ASSERT_FALSE(p.server.drain(receiver));
+  p.pump();
+  ASSERT_TRUE(p.client.send(sender, as_bytes("1")));
+  ASSERT_TRUE(p.client.send(sender, as_bytes("2")));
+  ASSERT_FALSE(p.client.complete_drain(sender));
+  // The flow goes out before the second transfer: it must not count it as arrived.
+  EXPECT_NE(linked_pair::sent_with(p.client_side, "@flow").back().find("delivery-count: uint 3"),
+            std::string::npos);
+  p.pump();
+  EXPECT_FALSE(p.server_side.find<protocol_violation>());
+  EXPECT_EQ(linked_pair::received(p.server_side).size(), 2u);
+  EXPECT_EQ(p.server_side.count<link_drained>(), 1u);
+  EXPECT_EQ(p.server.link(receiver)->delivery_count, 4u);
+  EXPECT_EQ(p.server.link(receiver)->credit, 0u);
+}
+
 TEST(flow, draining_without_credit_is_done_at_once) {
   attached p;
   ASSERT_FALSE(p.server.drain(p.receiver));

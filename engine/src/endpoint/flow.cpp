@@ -55,7 +55,8 @@ void connection_engine::impl::on_link_flow(session_endpoint& s, link_endpoint& l
     const std::uint32_t their_count = flow.delivery_count.value_or(st.delivery_count);
     const std::uint32_t before = st.credit;
     const bool drain_before = st.drain;
-    if (flow.link_credit) st.credit = credit_between(their_count + *flow.link_credit, st.delivery_count);
+    if (flow.link_credit)
+      st.credit = credit_between(their_count + *flow.link_credit, st.delivery_count);
     st.drain = flow.drain && st.credit > 0;
     if (st.credit != before || (st.drain && !drain_before)) events.push(credit_granted{h});
   } else {
@@ -83,7 +84,10 @@ void connection_engine::impl::write_flow(session_endpoint& s, const link_endpoin
     const link_status& st = l->status;
     f.handle = st.handle;
     // A receiver that has not seen the sender's attach does not know the count yet (2.7.4).
-    if (st.role == role::sender || st.attach_received) f.delivery_count = st.delivery_count;
+    if (st.role == role::sender)
+      f.delivery_count = st.delivery_count - l->unsent;  // what the receiver can have seen
+    else if (st.attach_received)
+      f.delivery_count = st.delivery_count;
     f.link_credit = st.credit;
     if (st.role == role::sender) f.available = st.available;
     f.drain = st.drain;

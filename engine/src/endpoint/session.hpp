@@ -41,6 +41,10 @@ struct link_endpoint {
   // application is still giving bytes for (send_options::more).
   delivery_handle current;
   std::uint64_t next_tag = 0;  // engine-made tags
+  // Sender: deliveries counted in delivery-count whose first transfer waits for the session
+  // window. The flows this side sends leave them out, or the receiver would count them
+  // against its credit before they arrive.
+  std::uint32_t unsent = 0;
 };
 
 struct delivery_endpoint {
@@ -57,6 +61,7 @@ struct delivery_endpoint {
   bool abort_pending = false;  // sender: an aborted transfer must still be written
   bool batchable = false;
   bool waiting = false;  // sender: in its session's waiting ring
+  bool unsent = false;   // sender: counted in its link's `unsent`
   bool reported = false;  // receiver: transfer_received was emitted
 };
 

@@ -98,6 +98,10 @@ result<delivery_handle, std::error_code> connection_engine::impl::send(link_hand
   if (o.more) l->current = dh;
 
   const std::size_t written = s->waiting.empty() ? write_transfers(*s, *l, d, message, !o.more) : 0;
+  if (!d.first_written) {
+    d.unsent = true;
+    ++l->unsent;
+  }
   if (written < message.size() || (!o.more && !d.status.complete)) {
     d.data = take_buffer();
     d.data.insert(d.data.end(), message.begin() + static_cast<std::ptrdiff_t>(written),
@@ -174,6 +178,10 @@ std::size_t connection_engine::impl::write_transfers(session_endpoint& s, link_e
     if (rest == 0 && !(last && !d.status.complete) && !d.abort_pending) break;
     spec::transfer t{.handle = l.status.handle};
     if (!d.first_written) {
+      if (d.unsent) {
+        d.unsent = false;
+        --l.unsent;
+      }
       t.delivery_id = d.status.id;
       t.delivery_tag = bytes_view(d.tag.data(), d.tag_size);
       t.message_format = d.status.message_format;
