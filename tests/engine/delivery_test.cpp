@@ -133,6 +133,20 @@ TEST(delivery, a_message_larger_than_a_frame_is_split_and_reassembled_at_every_c
   }
 }
 
+TEST(delivery, a_message_in_pieces_goes_out_as_one_run_of_bytes_across_frames) {
+  ready_link p({.name = "l", .target = terminus{}}, test::client_config(),
+               small_frames(test::server_config()));
+  const std::string head = "sections|";
+  const std::string body = message_of(1500, 'A');
+  const bytes_view parts[] = {as_bytes(head), {}, as_bytes(body), as_bytes("|end")};
+  ASSERT_TRUE(p.client.send(p.sender, message_parts(parts)));
+  p.pump();
+  const std::vector<delivery_handle> got = linked_pair::received(p.server_side);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(as_string(p.server.payload(got[0])), head + body + "|end");
+  EXPECT_EQ(linked_pair::sent_with(p.client_side, "@transfer").size(), 4u);
+}
+
 TEST(delivery, a_streamed_message_goes_out_as_the_application_gives_it) {
   ready_link p;
   auto d = p.client.send(p.sender, as_bytes("part one, "), {.more = true});

@@ -203,6 +203,11 @@ class connection_engine {
   [[nodiscard]] result<delivery_handle, std::error_code> send(link_handle link,
                                                               bytes_view message,
                                                               const send_options& options = {});
+  // The same for a message in pieces (message_parts), for instance the encoded sections and a
+  // body the application holds elsewhere.
+  [[nodiscard]] result<delivery_handle, std::error_code> send(link_handle link,
+                                                              message_parts message,
+                                                              const send_options& options = {});
   // Continues a delivery begun with send_options::more; `more` false ends it.
   [[nodiscard]] std::error_code send_more(delivery_handle delivery, bytes_view message,
                                           bool more);

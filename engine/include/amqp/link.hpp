@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -132,6 +133,10 @@ struct delivery_state {
 
   friend bool operator==(const delivery_state&, const delivery_state&) = default;
 };
+
+// A message given in pieces, sent as if they were one run of bytes: the encoded sections
+// before a large body, then the body where it already is, so that it is copied only once.
+using message_parts = std::span<const bytes_view>;
 
 // Options of send(); the defaults send an unsettled message with an engine-made tag.
 struct send_options {

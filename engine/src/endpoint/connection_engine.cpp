@@ -199,6 +199,12 @@ std::error_code connection_engine::request_flow(link_handle link) {
 result<delivery_handle, std::error_code> connection_engine::send(link_handle link,
                                                                  bytes_view message,
                                                                  const send_options& options) {
+  return impl_->command([&] { return impl_->send(link, message_parts(&message, 1), options); });
+}
+
+result<delivery_handle, std::error_code> connection_engine::send(link_handle link,
+                                                                 message_parts message,
+                                                                 const send_options& options) {
   return impl_->command([&] { return impl_->send(link, message, options); });
 }
 

@@ -94,14 +94,14 @@ struct connection_engine::impl {
   std::error_code request_flow(link_handle h);
 
   // --- transfer.cpp ---
-  result<delivery_handle, std::error_code> send(link_handle h, bytes_view message,
+  result<delivery_handle, std::error_code> send(link_handle h, message_parts message,
                                                 const send_options& options);
   std::error_code send_more(delivery_handle h, bytes_view message, bool more);
   std::error_code abort_delivery(delivery_handle h);
   // Writes transfers of delivery `d` for `bytes` while the session window allows; returns how
   // many of the bytes went out. `last`: no bytes follow these.
   std::size_t write_transfers(detail::session_endpoint& s, detail::link_endpoint& l,
-                              detail::delivery_endpoint& d, bytes_view bytes, bool last);
+                              detail::delivery_endpoint& d, message_parts bytes, bool last);
   // Writes what the session's waiting deliveries hold, as far as its window now allows.
   void write_waiting(detail::session_endpoint& s);
   void on_transfer(detail::session_endpoint& s, session_handle sh, const frame_view& f);

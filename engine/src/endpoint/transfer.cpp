@@ -28,6 +28,33 @@ constexpr std::size_t pooled_bytes = 8u << 20;
 
 std::string link_name(const link_endpoint& l) { return "link '" + l.status.name + "'"; }
 
+std::size_t size_of(message_parts parts) {
+  std::size_t n = 0;
+  for (bytes_view p : parts) n += p.size();
+  return n;
+}
+
+// Calls put(piece) for the bytes [from, from + n) of the parts taken end to end.
+template <class F>
+void for_bytes(message_parts parts, std::size_t from, std::size_t n, F&& put) {
+  for (bytes_view p : parts) {
+    if (n == 0) return;
+    if (from >= p.size()) {
+      from -= p.size();
+      continue;
+    }
+    const std::size_t k = std::min(n, p.size() - from);
+    put(p.subspan(from, k));
+    from = 0;
+    n -= k;
+  }
+}
+
+void keep(std::vector<std::uint8_t>& into, message_parts parts, std::size_t from) {
+  for_bytes(parts, from, size_of(parts) - from,
+            [&](bytes_view b) { into.insert(into.end(), b.begin(), b.end()); });
+}
+
 }  // namespace
 
 std::vector<std::uint8_t> connection_engine::impl::take_buffer() {
@@ -54,8 +81,9 @@ void connection_engine::impl::free_delivery(delivery_handle h) {
 // --- sending ---------------------------------------------------------------------------------
 
 result<delivery_handle, std::error_code> connection_engine::impl::send(link_handle h,
-                                                                       bytes_view message,
+                                                                       message_parts message,
                                                                        const send_options& o) {
+  const std::size_t size = size_of(message);
   link_endpoint* l = links.find(h);
   if (!l) return make_error_code(errc::invalid_handle);
   link_status& st = l->status;
@@ -64,7 +92,7 @@ result<delivery_handle, std::error_code> connection_engine::impl::send(link_hand
       st.detach_sent || st.detach_received || s->status.end_sent || l->current.is_set())
     return make_error_code(errc::wrong_state);
   if (o.tag.size() > 32 || (o.settled && st.snd_settle_mode == sender_settle_mode::unsettled) ||
-      (st.remote_max_message_size && message.size() > st.remote_max_message_size))
+      (st.remote_max_message_size && size > st.remote_max_message_size))
     return make_error_code(errc::invalid_argument);
   if (st.credit == 0) return make_error_code(errc::no_credit);
 
@@ -102,10 +130,9 @@ result<delivery_handle, std::error_code> connection_engine::impl::send(link_hand
     d.unsent = true;
     ++l->unsent;
   }
-  if (written < message.size() || (!o.more && !d.status.complete)) {
+  if (written < size || (!o.more && !d.status.complete)) {
     d.data = take_buffer();
-    d.data.insert(d.data.end(), message.begin() + static_cast<std::ptrdiff_t>(written),
-                  message.end());
+    keep(d.data, message, written);
     d.waiting = true;
     s->waiting.push(dh);
     ++st.queued;
@@ -132,7 +159,7 @@ std::error_code connection_engine::impl::send_more(delivery_handle dh, bytes_vie
     d->data.insert(d->data.end(), message.begin(), message.end());
     return {};
   }
-  const std::size_t written = write_transfers(*s, *l, *d, message, !more);
+  const std::size_t written = write_transfers(*s, *l, *d, message_parts(&message, 1), !more);
   if (written < message.size() || (!more && !d->status.complete)) {
     if (d->data.capacity() == 0) d->data = take_buffer();
     d->data.assign(message.begin() + static_cast<std::ptrdiff_t>(written), message.end());
@@ -167,13 +194,14 @@ std::error_code connection_engine::impl::abort_delivery(delivery_handle dh) {
 }
 
 std::size_t connection_engine::impl::write_transfers(session_endpoint& s, link_endpoint& l,
-                                                     delivery_endpoint& d, bytes_view bytes,
+                                                     delivery_endpoint& d, message_parts bytes,
                                                      bool last) {
+  const std::size_t size = size_of(bytes);
   if (!dispositions.empty()) write_dispositions();  // they were given first
   const std::uint32_t max = max_frame_size();
   std::size_t done = 0;
   while (s.status.remote_incoming_window > 0) {
-    const std::size_t rest = bytes.size() - done;
+    const std::size_t rest = size - done;
     // Without bytes, only the last frame of a delivery (it may carry none) needs writing.
     if (rest == 0 && !(last && !d.status.complete) && !d.abort_pending) break;
     spec::transfer t{.handle = l.status.handle};
@@ -205,7 +233,7 @@ std::size_t connection_engine::impl::write_transfers(session_endpoint& s, link_e
       room = max - (out.size() - start);
     }
     const std::size_t n = d.abort_pending ? 0 : std::min(room, rest);
-    out.append(bytes.subspan(done, n));
+    for_bytes(bytes, done, n, [&](bytes_view piece) { out.append(piece); });
     (void)detail::end_frame(out, start, max);
     traced_output(start);
     sent();
@@ -218,7 +246,7 @@ std::size_t connection_engine::impl::write_transfers(session_endpoint& s, link_e
       d.status.complete = true;
       break;
     }
-    if (done == bytes.size()) break;  // the application gives the rest with send_more()
+    if (done == size) break;  // the application gives the rest with send_more()
   }
   return done;
 }
@@ -234,7 +262,7 @@ void connection_engine::impl::write_waiting(session_endpoint& s) {
       continue;
     }
     const bytes_view rest(d->data.data(), d->data.size());
-    const std::size_t written = write_transfers(s, *l, *d, rest, !d->more);
+    const std::size_t written = write_transfers(s, *l, *d, message_parts(&rest, 1), !d->more);
     d->data.erase(d->data.begin(), d->data.begin() + static_cast<std::ptrdiff_t>(written));
     if (!d->status.complete && !(d->more && d->data.empty())) break;  // the window closed
     (void)s.waiting.pop();
