@@ -95,6 +95,10 @@ class delivery_index {
   std::vector<entry>::const_iterator lower(std::uint32_t id) const noexcept {
     if (entries_.size() == head_) return entries_.end();
     const std::uint32_t base = entries_[head_].id;
+    // Ids are usually consecutive: where the id would be if none was skipped is checked first.
+    const std::size_t guess = head_ + (id - base);
+    if (guess < entries_.size() && entries_[guess].id == id)
+      return entries_.begin() + static_cast<std::ptrdiff_t>(guess);
     return std::lower_bound(entries_.begin() + static_cast<std::ptrdiff_t>(head_), entries_.end(),
                             id - base,
                             [base](const entry& e, std::uint32_t d) { return e.id - base < d; });

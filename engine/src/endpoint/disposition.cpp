@@ -58,15 +58,22 @@ std::error_code connection_engine::impl::update_state(delivery_handle h,
 std::error_code connection_engine::impl::settle(delivery_handle h, const delivery_state& state) {
   delivery_endpoint* d = deliveries.find(h);
   if (!d) return errc::invalid_handle;
-  if (d->outgoing && !d->status.complete && can_dispose(*this, *d)) return errc::wrong_state;
   link_endpoint* l = links.find(d->status.link);
   session_endpoint* s = sessions.find(d->session);
-  const bool speak = !d->status.remote_settled && can_dispose(*this, *d);
+  // A disposition can still reach the peer while the link and session are live and this side
+  // has not detached, ended or closed.
+  const bool open = l && s && !close_sent && !l->status.detach_sent && !l->discarding &&
+                    !s->status.end_sent;
+  if (d->outgoing && !d->status.complete && open) return errc::wrong_state;
+  const bool speak = open && !d->status.remote_settled;
   // In rcv-settle-mode second the receiver settles only after the sender (spec 2.7.3).
   if (speak && !d->outgoing && l->status.rcv_settle_mode == receiver_settle_mode::second)
     return errc::wrong_state;
-  if (state.kind != delivery_state::type::none) d->status.state = state;
-  if (speak) queue_disposition(s->status.channel, l->status.role, d->status.id, true, d->status.state);
+  if (speak) {  // the delivery is forgotten next: its state needs no storing
+    const delivery_state& current = d->status.state;
+    queue_disposition(s->status.channel, l->status.role, d->status.id, true,
+                      state.kind != delivery_state::type::none ? state : current);
+  }
   if (s) (d->outgoing ? s->outgoing : s->incoming).erase(d->status.id);
   if (l && l->status.unsettled > 0) --l->status.unsettled;
   free_delivery(h);

@@ -81,7 +81,7 @@ void connection_engine::impl::on_begin(const frame_view& f) {
                           " sessions allowed by the channel-max are in use"));
       return;
     }
-    h = sessions.insert({});
+    h = sessions.emplace();
   }
   session_status& st = sessions.find(h)->status;
   st.remote_channel = f.channel;
@@ -176,7 +176,7 @@ result<session_handle, std::error_code> connection_engine::impl::begin_session(
   const auto channel = std::optional<std::uint16_t>(static_cast<std::uint16_t>(*found));
   if (!channel) return make_error_code(errc::limit_reached);
 
-  const session_handle h = answer ? *answer : sessions.insert({});
+  const session_handle h = answer ? *answer : sessions.emplace();
   session_endpoint& s = *sessions.find(h);
   session_status& st = s.status;
   st.channel = *channel;

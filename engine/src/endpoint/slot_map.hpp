@@ -16,7 +16,8 @@ class slot_map {
  public:
   using handle = basic_handle<Tag>;
 
-  handle insert(T value) {
+  // A default-constructed value in a free slot, built in place.
+  handle emplace() {
     std::uint32_t slot;
     if (free_.empty()) {
       slot = static_cast<std::uint32_t>(entries_.size());
@@ -26,7 +27,7 @@ class slot_map {
       free_.pop_back();
     }
     entry& e = entries_[slot];
-    e.value.emplace(std::move(value));
+    e.value.emplace();
     ++live_;
     return {slot, e.generation};
   }

@@ -96,7 +96,7 @@ result<delivery_handle, std::error_code> connection_engine::impl::send(link_hand
     return make_error_code(errc::invalid_argument);
   if (st.credit == 0) return make_error_code(errc::no_credit);
 
-  const delivery_handle dh = deliveries.insert({});
+  const delivery_handle dh = deliveries.emplace();
   delivery_endpoint& d = *deliveries.find(dh);
   d.outgoing = true;
   d.session = st.session;
@@ -351,7 +351,7 @@ void connection_engine::impl::on_link_transfer(session_endpoint& s, session_hand
     s.last_incoming_id = *t.delivery_id;
     ++st.delivery_count;
     --st.credit;
-    const delivery_handle dh = deliveries.insert({});
+    const delivery_handle dh = deliveries.emplace();
     d = deliveries.find(dh);
     d->session = sh;
     d->status.link = h;
