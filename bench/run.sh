@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs the codec benchmarks of a bench build (see codec_bench.cpp) and, when valgrind is
-# installed, counts the instructions of each operation with callgrind: unlike times, those
-# counts repeat exactly on a loaded machine.
+# Runs the codec benchmarks of a bench build (see codec_bench.cpp) and the engines moving
+# messages in memory (tools/bench, `amqp-bench memory`), both beside Qpid Proton, and, when
+# valgrind is installed, counts the instructions of each operation and message with callgrind:
+# unlike times, those counts repeat exactly on a loaded machine.
 #
 #   bench/run.sh BUILD_DIR
 #   BENCH_MIN_TIME=2 BENCH_REPETITIONS=9 bench/run.sh build/bench   # longer, steadier runs
@@ -28,11 +29,19 @@ echo "== codec benchmarks (${pin[*]:-not pinned})"
 "${pin[@]}" "$exe" --benchmark_min_time="${BENCH_MIN_TIME:-0.5}" \
   --benchmark_repetitions="${BENCH_REPETITIONS:-5}" --benchmark_report_aggregates_only=true
 
+echo
+echo "== engines in memory (amqp-bench memory, ${pin[*]:-not pinned})"
+"${pin[@]}" "$1/tools/amqp-bench" memory -n "${BENCH_MESSAGES:-200000}"
+
 if ! command -v valgrind >/dev/null 2>&1; then
   echo
   echo "(valgrind is not installed: no instruction counts)"
   exit 0
 fi
+
+echo
+echo "== instructions per message (callgrind, measured phase only)"
+tools/bench/callgrind.sh "$1" 20000
 
 echo
 echo "== instructions per operation (callgrind, inside run_measured only)"
