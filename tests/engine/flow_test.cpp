@@ -142,6 +142,19 @@ TEST(flow, echo_asks_the_peer_for_its_flow_state_and_is_answered) {
   EXPECT_EQ(answers[0].find("echo"), std::string::npos);  // an answer asks for none
 }
 
+TEST(flow, an_echo_for_a_link_not_yet_answered_waits_for_the_attach) {
+  linked_pair p;
+  auto first = p.attach_pair({.name = "first", .target = terminus{}});
+  auto r = p.client.attach_receiver(p.client_session, {.name = "second", .source = terminus{}});
+  ASSERT_TRUE(r);
+  ASSERT_FALSE(p.client.grant_credit(*r, 3));
+  ASSERT_FALSE(p.client.request_flow(*r));
+  p.pump();
+  // The server has no handle of its own for "second" yet: a flow now would name "first"'s.
+  EXPECT_TRUE(linked_pair::sent_with(p.server_side, "@flow").empty());
+  EXPECT_EQ(p.client.link(first.first)->credit, 0u);
+}
+
 TEST(flow, a_receiver_can_grant_credit_before_the_senders_attach_arrives) {
   linked_pair p;
   auto r = p.client.attach_receiver(p.client_session, {.name = "early", .source = terminus{}});

@@ -71,7 +71,8 @@ void connection_engine::impl::on_link_flow(session_endpoint& s, link_endpoint& l
       events.push(link_drained{h});
     }
   }
-  if (flow.echo) write_flow(s, &l);
+  // Unanswered, the link has no handle of ours to answer with: its attach will say it all.
+  if (flow.echo && st.attach_sent) write_flow(s, &l);
 }
 
 void connection_engine::impl::write_flow(session_endpoint& s, const link_endpoint* l, bool echo) {
