@@ -98,8 +98,11 @@ TEST(flow, a_drain_completed_while_transfers_wait_for_the_window_counts_only_wha
   ASSERT_TRUE(p.client.send(sender, as_bytes("1")));
   ASSERT_TRUE(p.client.send(sender, as_bytes("2")));
   ASSERT_FALSE(p.client.complete_drain(sender));
-  // The flow goes out before the second transfer: it must not count it as arrived.
-  EXPECT_NE(linked_pair::sent_with(p.client_side, "@flow").back().find("delivery-count: uint 3"),
+  // The flow goes out before the second transfer: it must not count it as arrived, and counts
+  // it as credit left instead, so that the delivery limit stays 4.
+  EXPECT_NE(linked_pair::sent_with(p.client_side, "@flow")
+                .back()
+                .find("delivery-count: uint 3, link-credit: uint 1"),
             std::string::npos);
   p.pump();
   EXPECT_FALSE(p.server_side.find<protocol_violation>());
@@ -153,6 +156,26 @@ TEST(flow, an_echo_for_a_link_not_yet_answered_waits_for_the_attach) {
   // The server has no handle of its own for "second" yet: a flow now would name "first"'s.
   EXPECT_TRUE(linked_pair::sent_with(p.server_side, "@flow").empty());
   EXPECT_EQ(p.client.link(first.first)->credit, 0u);
+}
+
+TEST(flow, a_flow_without_delivery_count_counts_from_the_senders_initial_count) {
+  linked_pair p;
+  auto r = p.client.attach_receiver(p.client_session, {.name = "l", .source = terminus{}});
+  ASSERT_TRUE(r);
+  ASSERT_FALSE(p.client.grant_credit(*r, 5));  // before the sender's attach: no delivery-count
+  p.pump();
+  const link_handle s = linked_pair::attached_by_peer(p.server_side).at(0);
+  ASSERT_FALSE(p.server.attach(s, {.source = terminus{}}));
+  ASSERT_TRUE(p.server.send(s, as_bytes("1")));
+  ASSERT_TRUE(p.server.send(s, as_bytes("2")));
+  // The receiver grants one more before it has seen the attach or the transfers: its flow says
+  // link-credit 6 from the initial count 0, so 4 are left after the 2 sent.
+  ASSERT_FALSE(p.client.grant_credit(*r, 1));
+  const bytes_view flow = p.client.pending_output();
+  p.client.consume_output(p.server.feed(flow, p.now));
+  EXPECT_EQ(p.server.link(s)->credit, 4u);
+  p.pump();
+  EXPECT_FALSE(p.client_side.find<protocol_violation>());
 }
 
 TEST(flow, a_receiver_can_grant_credit_before_the_senders_attach_arrives) {

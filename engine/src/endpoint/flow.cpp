@@ -51,8 +51,9 @@ void connection_engine::impl::on_link_flow(session_endpoint& s, link_endpoint& l
   link_status& st = l.status;
   if (st.role == role::sender) {
     // The receiver's view: credit counts from its delivery-count, which lags ours by what is
-    // in flight; unset, it has not seen our attach, so it counts from our initial count.
-    const std::uint32_t their_count = flow.delivery_count.value_or(st.delivery_count);
+    // in flight; unset, it has not seen our attach, so it counts from our initial count
+    // (spec Part 2, 2.6.7).
+    const std::uint32_t their_count = flow.delivery_count.value_or(l.initial_delivery_count);
     const std::uint32_t before = st.credit;
     const bool drain_before = st.drain;
     if (flow.link_credit)
@@ -85,11 +86,15 @@ void connection_engine::impl::write_flow(session_endpoint& s, const link_endpoin
     const link_status& st = l->status;
     f.handle = st.handle;
     // A receiver that has not seen the sender's attach does not know the count yet (2.7.4).
-    if (st.role == role::sender)
-      f.delivery_count = st.delivery_count - l->unsent;  // what the receiver can have seen
-    else if (st.attach_received)
-      f.delivery_count = st.delivery_count;
     f.link_credit = st.credit;
+    if (st.role == role::sender) {
+      // What the receiver can have seen: deliveries still waiting for the window count as
+      // credit left, so that the delivery limit stays what it is.
+      f.delivery_count = st.delivery_count - l->unsent;
+      f.link_credit = st.credit + l->unsent;
+    } else if (st.attach_received) {
+      f.delivery_count = st.delivery_count;
+    }
     if (st.role == role::sender) f.available = st.available;
     f.drain = st.drain;
     f.echo = echo;

@@ -184,6 +184,7 @@ result<link_handle, std::error_code> connection_engine::impl::attach(
   if (r == role::sender) {
     st.snd_settle_mode = options.snd_settle_mode;
     st.delivery_count = options.initial_delivery_count;
+    l.initial_delivery_count = options.initial_delivery_count;
     if (!st.attach_received) st.rcv_settle_mode = options.rcv_settle_mode;
   } else {
     st.rcv_settle_mode = options.rcv_settle_mode;

@@ -41,6 +41,7 @@ struct link_endpoint {
   // application is still giving bytes for (send_options::more).
   delivery_handle current;
   std::uint64_t next_tag = 0;  // engine-made tags
+  std::uint32_t initial_delivery_count = 0;  // sender: the one its attach carried
   // Sender: deliveries counted in delivery-count whose first transfer waits for the session
   // window. The flows this side sends leave them out, or the receiver would count them
   // against its credit before they arrive.
