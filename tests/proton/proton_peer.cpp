@@ -1,5 +1,6 @@
 #include "proton_peer.hpp"
 
+#include <proton/codec.h>
 #include <proton/condition.h>
 #include <proton/delivery.h>
 #include <proton/disposition.h>
@@ -34,15 +35,122 @@ std::string to_std_string(const char* s) {
   return s == nullptr ? std::string() : std::string(s);
 }
 
+// Proton's value as encoded bytes; empty when it holds nothing (or a lone null, which is what
+// Proton keeps for an absent field it copied).
+encoded_value read_data(pn_data_t* d) {
+  if (d == nullptr || pn_data_size(d) == 0) return {};
+  pn_data_rewind(d);
+  pn_data_next(d);
+  const bool lone_null = pn_data_type(d) == PN_NULL && !pn_data_next(d);
+  pn_data_rewind(d);
+  if (lone_null) return {};
+  encoded_value out(static_cast<std::size_t>(pn_data_encoded_size(d)));
+  const ssize_t n = pn_data_encode(d, reinterpret_cast<char*>(out.data()), out.size());
+  if (n < 0) throw std::logic_error("proton_peer: pn_data_encode failed");
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+void write_data(pn_data_t* d, const encoded_value& bytes) {
+  pn_data_clear(d);
+  if (bytes.empty()) return;
+  const ssize_t n = pn_data_decode(d, reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  if (n != static_cast<ssize_t>(bytes.size()))
+    throw std::logic_error("proton_peer: pn_data_decode refused an encoded value");
+  pn_data_rewind(d);
+}
+
+// Symbols as Proton's own bindings put them: an array of symbols. What Proton read may be a
+// single symbol too (the spec's "multiple" fields allow either).
+void write_symbols(pn_data_t* d, const std::vector<std::string>& symbols) {
+  pn_data_clear(d);
+  if (symbols.empty()) return;
+  pn_data_put_array(d, false, PN_SYMBOL);
+  pn_data_enter(d);
+  for (const std::string& s : symbols) pn_data_put_symbol(d, pn_bytes(s.size(), s.data()));
+  pn_data_exit(d);
+  pn_data_rewind(d);
+}
+
+std::vector<std::string> read_symbols(pn_data_t* d) {
+  std::vector<std::string> out;
+  pn_data_rewind(d);
+  if (!pn_data_next(d)) return out;
+  const auto take = [&] {
+    const pn_bytes_t b = pn_data_get_symbol(d);
+    out.emplace_back(b.start, b.size);
+  };
+  if (pn_data_type(d) == PN_SYMBOL) {
+    take();
+  } else if (pn_data_type(d) == PN_ARRAY) {
+    pn_data_enter(d);
+    while (pn_data_next(d)) take();
+    pn_data_exit(d);
+  }
+  pn_data_rewind(d);
+  return out;
+}
+
 condition read_condition(pn_condition_t* c) {
   if (c == nullptr || !pn_condition_is_set(c)) return {};
-  return {to_std_string(pn_condition_get_name(c)), to_std_string(pn_condition_get_description(c))};
+  return {to_std_string(pn_condition_get_name(c)), to_std_string(pn_condition_get_description(c)),
+          read_data(pn_condition_info(c))};
 }
 
 void write_condition(pn_condition_t* c, const condition& error) {
   if (!error.is_set()) return;
   pn_condition_set_name(c, error.name.c_str());
   if (!error.description.empty()) pn_condition_set_description(c, error.description.c_str());
+  write_data(pn_condition_info(c), error.info);
+}
+
+// The spec's symbols for Proton's enums (spec Part 3, 3.5.6 and 3.5.7).
+constexpr const char* expiry_policies[] = {"link-detach", "session-end", "connection-close",
+                                           "never"};
+
+void write_terminus(pn_terminus_t* t, const terminus& from) {
+  if (!from.address.empty()) pn_terminus_set_address(t, from.address.c_str());
+  pn_terminus_set_durability(t, static_cast<pn_durability_t>(from.durable));
+  for (int i = 0; i < 4; ++i) {
+    if (from.expiry_policy == expiry_policies[i])
+      pn_terminus_set_expiry_policy(t, static_cast<pn_expiry_policy_t>(i));
+  }
+  pn_terminus_set_timeout(t, from.timeout);
+  pn_terminus_set_dynamic(t, from.dynamic);
+  write_data(pn_terminus_properties(t), from.dynamic_node_properties);
+  pn_terminus_set_distribution_mode(t, from.distribution_mode == "copy" ? PN_DIST_MODE_COPY
+                                       : from.distribution_mode == "move"
+                                           ? PN_DIST_MODE_MOVE
+                                           : PN_DIST_MODE_UNSPECIFIED);
+  write_data(pn_terminus_filter(t), from.filter);
+  write_symbols(pn_terminus_outcomes(t), from.outcomes);
+  write_symbols(pn_terminus_capabilities(t), from.capabilities);
+}
+
+terminus read_terminus(pn_terminus_t* t) {
+  terminus out;
+  out.address = to_std_string(pn_terminus_get_address(t));
+  out.durable = static_cast<std::uint32_t>(pn_terminus_get_durability(t));
+  if (pn_terminus_has_expiry_policy(t)) {
+    out.expiry_policy = expiry_policies[static_cast<int>(pn_terminus_get_expiry_policy(t)) & 3];
+  }
+  out.timeout = pn_terminus_get_timeout(t);
+  out.dynamic = pn_terminus_is_dynamic(t);
+  out.dynamic_node_properties = read_data(pn_terminus_properties(t));
+  switch (pn_terminus_get_distribution_mode(t)) {
+    case PN_DIST_MODE_COPY:
+      out.distribution_mode = "copy";
+      break;
+    case PN_DIST_MODE_MOVE:
+      out.distribution_mode = "move";
+      break;
+    default:
+      break;
+  }
+  out.filter = read_data(pn_terminus_filter(t));
+  out.outcomes = read_symbols(pn_terminus_outcomes(t));
+  out.capabilities = read_symbols(pn_terminus_capabilities(t));
+  return out;
 }
 
 endpoint half_state(pn_state_t s, pn_state_t active, pn_state_t closed) {
@@ -211,15 +319,31 @@ link_handle proton_peer::open_link(session_handle s, const link_options& o, bool
   pn_link_t* l = sender ? pn_sender(session, o.name.c_str()) : pn_receiver(session, o.name.c_str());
   if (l == nullptr) throw std::logic_error("proton_peer: pn_sender/pn_receiver failed");
   link_handle h = record_link(l);
-  if (!o.source.empty()) pn_terminus_set_address(pn_link_source(l), o.source.c_str());
-  if (!o.target.empty()) pn_terminus_set_address(pn_link_target(l), o.target.c_str());
-  pn_link_set_snd_settle_mode(l, static_cast<pn_snd_settle_mode_t>(o.snd_settle));
-  pn_link_set_rcv_settle_mode(l, static_cast<pn_rcv_settle_mode_t>(o.rcv_settle));
-  if (o.max_message_size != 0) pn_link_set_max_message_size(l, o.max_message_size);
-  if (o.dynamic) pn_terminus_set_dynamic(sender ? pn_link_target(l) : pn_link_source(l), true);
+  set_fields(l, o);
   pn_link_open(l);
   process();
   return h;
+}
+
+void proton_peer::set_fields(pn_link_t* l, const link_options& o) {
+  const bool sender = pn_link_is_sender(l);
+  if (!o.source.empty()) pn_terminus_set_address(pn_link_source(l), o.source.c_str());
+  if (!o.target.empty()) pn_terminus_set_address(pn_link_target(l), o.target.c_str());
+  if (o.dynamic) pn_terminus_set_dynamic(sender ? pn_link_target(l) : pn_link_source(l), true);
+  if (o.source_terminus) write_terminus(pn_link_source(l), *o.source_terminus);
+  if (o.target_terminus) write_terminus(pn_link_target(l), *o.target_terminus);
+  pn_link_set_snd_settle_mode(l, static_cast<pn_snd_settle_mode_t>(o.snd_settle));
+  pn_link_set_rcv_settle_mode(l, static_cast<pn_rcv_settle_mode_t>(o.rcv_settle));
+  if (o.max_message_size != 0) pn_link_set_max_message_size(l, o.max_message_size);
+  write_data(pn_link_properties(l), o.properties);
+}
+
+void proton_peer::answer(link_handle l, const link_options& o) {
+  pn_link_t* link = link_ptr(l);
+  check(pn_link_state(link) & PN_LOCAL_UNINIT, "proton_peer::answer: the link is already open");
+  set_fields(link, o);
+  pn_link_open(link);
+  process();
 }
 
 void proton_peer::close(link_handle l, const condition& error) {
@@ -263,6 +387,15 @@ rcv_settle_mode proton_peer::remote_rcv_settle_mode(link_handle l) {
 }
 std::uint64_t proton_peer::remote_max_message_size(link_handle l) {
   return pn_link_remote_max_message_size(link_ptr(l));
+}
+terminus proton_peer::remote_source_terminus(link_handle l) {
+  return read_terminus(pn_link_remote_source(link_ptr(l)));
+}
+terminus proton_peer::remote_target_terminus(link_handle l) {
+  return read_terminus(pn_link_remote_target(link_ptr(l)));
+}
+encoded_value proton_peer::remote_properties(link_handle l) {
+  return read_data(pn_link_remote_properties(link_ptr(l)));
 }
 
 // ---- Credit.
@@ -355,6 +488,11 @@ void proton_peer::dispose(received_handle d, const disposition& state, bool sett
   if (state.type == outcome::modified) {
     pn_disposition_set_failed(local, state.delivery_failed);
     pn_disposition_set_undeliverable(local, state.undeliverable_here);
+    write_data(pn_disposition_annotations(local), state.annotations);
+  }
+  if (state.type == outcome::received) {
+    pn_disposition_set_section_number(local, state.section_number);
+    pn_disposition_set_section_offset(local, state.section_offset);
   }
   if (state.type != outcome::none) pn_delivery_update(delivery, to_pn_state(state.type));
   received_[d.index].local = state;
@@ -419,12 +557,15 @@ void proton_peer::answer(pn_event_type_t type, pn_event_t* e) {
       if (!(pn_session_state(s) & PN_LOCAL_CLOSED)) pn_session_close(s);
       break;
     case PN_LINK_REMOTE_OPEN:
-      if (pn_link_state(l) & PN_LOCAL_UNINIT) on_remote_open_link(l);
+      if (options_.auto_answer_links && (pn_link_state(l) & PN_LOCAL_UNINIT)) {
+        on_remote_open_link(l);
+      }
       break;
     case PN_LINK_REMOTE_CLOSE:
-      if (!(pn_link_state(l) & PN_LOCAL_CLOSED)) pn_link_close(l);
+      if (options_.auto_answer_links && !(pn_link_state(l) & PN_LOCAL_CLOSED)) pn_link_close(l);
       break;
     case PN_LINK_REMOTE_DETACH:
+      if (!options_.auto_answer_links) break;
       // Proton's state does not record a detach, hence our own flag.
       if (link_record& rec = links_.at(record_link(l).index); !rec.detached) {
         pn_link_detach(l);
@@ -555,6 +696,11 @@ void proton_peer::on_sent_update(pn_delivery_t* d) {
   rec.remote.error = read_condition(pn_disposition_condition(remote));
   rec.remote.delivery_failed = pn_disposition_is_failed(remote);
   rec.remote.undeliverable_here = pn_disposition_is_undeliverable(remote);
+  rec.remote.annotations = read_data(pn_disposition_annotations(remote));
+  if (rec.remote.type == outcome::received) {
+    rec.remote.section_number = pn_disposition_get_section_number(remote);
+    rec.remote.section_offset = pn_disposition_get_section_offset(remote);
+  }
   rec.remote_settled = pn_delivery_settled(d);
   // Settled by the receiver: nothing more can happen to it, so it is settled here too, which
   // lets Proton free it.

@@ -33,6 +33,13 @@
 // "local-idle-timeout expired") after T without input. After writing its close frame Proton
 // closes its output.
 //
+// Links: Proton 0.37 cannot send a terminus's default-outcome nor the attach's offered or
+// desired capabilities (it has no API for them and drops them from what it reads); its attach
+// always carries initial-delivery-count 0 and max-message-size (0: no limit). Its flow never
+// carries available or echo, and it ignores both in what it reads. Fields that hold AMQP values
+// (maps, a condition's info) cross this facade as encoded bytes (`encoded_value`), which tests
+// build and read with the project's codec.
+//
 // Handles are indexes into this peer's tables (sessions, links, sent and received deliveries),
 // valid for the peer's lifetime; a bad handle throws std::out_of_range, and using a delivery
 // that is already settled, or a second open delivery on a link, throws std::logic_error. Not
@@ -71,6 +78,9 @@ struct proton_options {
   // the full window after every delivery, so each delivery is followed by a flow).
   bool auto_answer = false;
   std::uint32_t credit_window = 10;
+  // With auto_answer: links too (attach, detach, close). False: the test answers the links the
+  // remote attaches with answer() and detaches them itself.
+  bool auto_answer_links = true;
   // Accept and settle every complete incoming delivery.
   bool auto_accept = false;
   // A sending link asked to drain gives back its unused credit at once (pn_link_drained).
@@ -83,6 +93,25 @@ struct proton_options {
 enum class snd_settle_mode : std::uint8_t { unsettled = 0, settled = 1, mixed = 2 };
 enum class rcv_settle_mode : std::uint8_t { first = 0, second = 1 };
 
+// One AMQP-encoded value (a map, a list of symbols...); empty: none.
+using encoded_value = std::vector<std::uint8_t>;
+
+// A source or a target with every field Proton holds (spec Part 3, 3.5.3 and 3.5.4). The
+// fields from distribution_mode on belong to a source. Proton has no default-outcome.
+struct terminus {
+  std::string address;        // empty: no address
+  std::uint32_t durable = 0;  // terminus-durability: 0 none, 1 configuration, 2 unsettled-state
+  std::string expiry_policy;  // empty: not sent (the spec's default is session-end)
+  std::uint32_t timeout = 0;  // seconds
+  bool dynamic = false;
+  encoded_value dynamic_node_properties;  // a map
+  std::string distribution_mode;          // "move" or "copy"; empty: not sent
+  encoded_value filter;                   // a map
+  std::vector<std::string> outcomes;
+  std::vector<std::string> capabilities;
+  friend bool operator==(const terminus&, const terminus&) = default;
+};
+
 struct link_options {
   std::string name;
   std::string source;  // address; empty: no address
@@ -91,12 +120,18 @@ struct link_options {
   rcv_settle_mode rcv_settle = rcv_settle_mode::first;
   std::uint64_t max_message_size = 0;  // 0: no limit sent
   bool dynamic = false;  // ask the remote for a node: the source of a receiver, target of a sender
+  // Every field of the source (target); when set, its fields win over `source` (`target`) and
+  // `dynamic`.
+  std::optional<terminus> source_terminus;
+  std::optional<terminus> target_terminus;
+  encoded_value properties;  // the attach's properties: a map
 };
 
 // An AMQP error condition; an empty name means none.
 struct condition {
   std::string name;
   std::string description;
+  encoded_value info;  // a map
   bool is_set() const { return !name.empty(); }
   friend bool operator==(const condition&, const condition&) = default;
 };
@@ -106,9 +141,12 @@ enum class outcome { none, received, accepted, rejected, released, modified };
 
 struct disposition {
   outcome type = outcome::none;
-  condition error;                  // rejected only
-  bool delivery_failed = false;     // modified only
-  bool undeliverable_here = false;  // modified only
+  condition error;                   // rejected only
+  bool delivery_failed = false;      // modified only
+  bool undeliverable_here = false;   // modified only
+  encoded_value annotations;         // modified only: message-annotations, a map
+  std::uint32_t section_number = 0;  // received only
+  std::uint64_t section_offset = 0;  // received only
   friend bool operator==(const disposition&, const disposition&) = default;
 };
 
@@ -256,6 +294,15 @@ class proton_peer {
   snd_settle_mode remote_snd_settle_mode(link_handle l);
   rcv_settle_mode remote_rcv_settle_mode(link_handle l);
   std::uint64_t remote_max_message_size(link_handle l);
+  // The remote's termini with every field Proton read; address empty when none.
+  terminus remote_source_terminus(link_handle l);
+  terminus remote_target_terminus(link_handle l);
+  encoded_value remote_properties(link_handle l);
+  // Opens a link the remote attached (with auto_answer_links false), with these fields; the
+  // name is the remote's.
+  void answer(link_handle l, const link_options& o);
+  // Deliveries this side has not settled (pn_link_unsettled).
+  int unsettled(link_handle l) { return pn_link_unsettled(link_ptr(l)); }
   // Receiver: credit left; sender: credit granted by the receiver minus queued deliveries.
   int credit(link_handle l) { return pn_link_credit(link_ptr(l)); }
 
@@ -330,6 +377,7 @@ class proton_peer {
   session_handle record_session(pn_session_t* session);
   link_handle record_link(pn_link_t* link);
   link_handle open_link(session_handle s, const link_options& options, bool sender);
+  void set_fields(pn_link_t* l, const link_options& options);
   pn_link_t* link_ptr(link_handle l) const { return links_.at(l.index).link; }
   pn_delivery_t* sent_ptr(sent_handle d) const;  // throws std::logic_error once freed
   pn_delivery_t* received_ptr(received_handle d) const;
