@@ -40,8 +40,8 @@ void connection_engine::impl::on_flow(session_endpoint& s, session_handle sh, co
       return;
     }
     if (!l->discarding && !l->status.detach_sent) on_link_flow(s, *l, h, *flow);
-  } else if (flow->echo) {
-    write_flow(s, nullptr);
+  } else if (flow->echo && s.status.begin_sent) {
+    write_flow(s, nullptr);  // unanswered, the session has no channel of ours to answer on
   }
   write_waiting(s);  // the peer's window may have opened
 }
@@ -61,8 +61,10 @@ void connection_engine::impl::on_link_flow(session_endpoint& s, link_endpoint& l
     st.drain = flow.drain && st.credit > 0;
     if (st.credit != before || (st.drain && !drain_before)) events.push(credit_granted{h});
   } else {
-    if (flow.delivery_count) {
-      // The sender's count rules: it may have given up credit (a drain).
+    // The sender's count rules: it may have given up credit (a drain). It only ever advances;
+    // a count going back would hand the sender credit this side never granted.
+    if (flow.delivery_count &&
+        static_cast<std::int32_t>(*flow.delivery_count - st.delivery_count) > 0) {
       st.delivery_count = *flow.delivery_count;
       st.credit = credit_between(l.credit_limit, st.delivery_count);
     }
