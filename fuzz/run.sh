@@ -41,6 +41,8 @@ targets=(
   "inspect|connection-driver proactor-receive go-amqp-conn|8192"
   "engine_server|connection-driver proactor-receive go-amqp-conn|16384"
   "engine_client|connection-driver proactor-receive go-amqp-conn|16384"
+  "engine_commands||4096"
+  "engine_pair||4096"
 )
 only=" ${AMQP_FUZZ_TARGETS:-} "
 keep_going=()

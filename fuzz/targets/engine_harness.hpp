@@ -21,7 +21,9 @@
 // - output: every byte the engine writes, gathered by one frame_reader per engine, is a
 //   well-formed stream: protocol headers and frames, each frame within max_frame_size() (512
 //   for SASL frames), each performative a known type of the right frame kind that decodes,
-//   open first and once on channel 0, nothing after close; the output ends on a frame boundary;
+//   open first and once on channel 0, nothing after close; session frames only on channels
+//   this side began and link frames only on handles it attached (output_checks.hpp); the
+//   output ends on a frame boundary;
 //   the trace sink saw exactly those items at those offsets; the total stays under
 //   16 KiB + 64 bytes per input byte (a runaway writer is caught, however slow);
 // - feed() consumes at most what it is given, and when it leaves input unread an event waits
@@ -36,7 +38,13 @@
 //   before next_deadline() (or with none) changes nothing; no deadline once transport_closed;
 // - end: after feed_eof, transport_closed has been reported, and once all output is consumed
 //   is_finished() holds (it already implies that no output is pending); a finished engine
-//   consumes and ignores input, refuses open and close, and produces nothing more.
+//   consumes and ignores input, refuses open and close, and produces nothing more;
+// - links and deliveries: the application of harness_links.hpp answers, credits, sends,
+//   settles and detaches, and event_checks.hpp checks every event and the state after every
+//   call (handles live or stale for a documented reason, credit within what was granted,
+//   deliveries whole, never settled and in doubt both, nothing left once it is all over);
+//   the output may exceed the bound above by twice the bytes of the messages sent, and after
+//   feed() stays within max_pending_output plus a few frames and those messages.
 #pragma once
 
 #include <algorithm>
@@ -47,6 +55,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -59,6 +68,9 @@
 #include "amqp/frame.hpp"
 #include "amqp/spec.hpp"
 #include "amqp/trace.hpp"
+#include "event_checks.hpp"
+#include "harness_links.hpp"
+#include "output_checks.hpp"
 
 namespace engine_harness {
 
@@ -216,6 +228,8 @@ class driver {
         config_(make_config(role, rng)),
         local_(make_options(role, rng)),
         engine_(traced(config_, trace_, rng)),
+        check_(role == amqp::engine_role::server ? "server" : "client"),
+        links_(engine_, rng, check_),
         output_limit_(16 * 1024 + 64 * static_cast<std::uint64_t>(input_size)),
         partial_writes_(rng.below(4) == 0),
         frozen_clock_(rng.below(8) == 0),
@@ -266,6 +280,7 @@ class driver {
     expect(!engine_.next_deadline(), "a deadline after transport_closed");
     settle(true);
     expect(engine_.is_finished(), "not finished after transport_closed with all output written");
+    links_.finish();
     expect(trace_.outgoing.empty(), "the trace reported output that was never written");
     expect(item_end_ == consumed_, "the output ends inside a frame");
 
@@ -388,6 +403,11 @@ class driver {
       rest = rest.subspan(n);
       if (trace_.last_incoming) expect(*trace_.last_incoming < fed_, "traced input never fed");
       const std::size_t pending = engine_.pending_output().size();
+      // Reading stops once more than max_pending_output bytes wait; the last frame read may
+      // add its answers (a few frames) and release messages the session window held back.
+      expect(pending <= config_.limits.max_pending_output + 4 * std::uint64_t{engine_.max_frame_size()} +
+                            2 * links_.app_bytes() + 4096,
+             "feed() let the output grow past max_pending_output");
       // A short read is written out in full, which is what unblocks it when output is the cause.
       const std::size_t events = settle(!rest.empty());
       // Reading stops only while events wait to be polled or too much output waits to be
@@ -418,7 +438,10 @@ class driver {
     const amqp::bytes_view out = engine_.pending_output();
     if (engine_.is_finished()) expect(out.empty(), "finished with output pending");
     const std::uint64_t written = consumed_ + out.size();
-    expect(written <= output_limit_, "runaway output: far more than the input can explain");
+    // Messages the application sends are output the input does not explain: twice their
+    // bytes covers the transfers that frame them.
+    expect(written <= output_limit_ + 2 * links_.app_bytes(),
+           "runaway output: far more than the input and the messages sent can explain");
     if (transport_closed_) expect(written == closed_written_, "output after transport_closed");
     const std::size_t n =
         write_all || !partial_writes_ ? out.size() : static_cast<std::size_t>(rng_.below(out.size() + 1));
@@ -493,6 +516,7 @@ class driver {
       open_written_ = true;
     }
     if (code == close_code) close_written_ = true;
+    output_links_.on_frame(f, code);
     if (code == open_code || code == close_code) {
       expect(f.channel == 0, "open or close on a channel other than 0");
     } else if (remote_known_ && engine_.remote_open()) {
@@ -500,11 +524,15 @@ class driver {
     }
   }
 
+  // Polls every waiting event first, so that the checks of each can look at the facts reported
+  // after it (the engine's state is ahead of its queue), then answers them in order.
   std::size_t poll_events() {
-    std::size_t n = 0;
-    while (std::optional<amqp::event> ev = engine_.poll_event()) {
-      ++n;
+    std::vector<amqp::event> batch;
+    while (std::optional<amqp::event> ev = engine_.poll_event()) batch.push_back(std::move(*ev));
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const amqp::event* ev = &batch[i];
       expect(!transport_closed_, "an event after transport_closed");
+      links_.on_event(*ev, std::span<const amqp::event>(batch).subspan(i + 1));
       if (std::holds_alternative<amqp::peer_opened>(*ev)) {
         expect(!peer_opened_, "peer_opened twice");
         peer_opened_ = true;
@@ -534,9 +562,10 @@ class driver {
         closed_written_ = total_written();
         expect(!engine_.wants_input(), "transport_closed while the engine wants input");
       }
-      // Other events (sessions and links, as the engine grows) need no answer here.
+      // Link and delivery events were answered by links_.
     }
-    return n;
+    links_.check_state();
+    return batch.size();
   }
 
   void on_began(const amqp::peer_began_session& b) {
@@ -547,7 +576,10 @@ class driver {
     // is checked.
     if (const amqp::session_status* status = engine_.session(b.session))
       expect(status->begin_received, "peer_began_session for a session with no begin received");
-    if (b.answer) return;
+    if (b.answer) {
+      links_.session_ready(b.session, role_ == amqp::engine_role::client);
+      return;
+    }
     // Mostly accepted, sometimes refused (spec Part 2, 2.5.2: an end right after the begin).
     std::error_code ec;
     if (rng_.below(4) != 0) {
@@ -568,11 +600,14 @@ class driver {
   const amqp::connection_options local_;
   recording_trace trace_;  // before engine_, which points to it
   amqp::connection_engine engine_;
+  event_checks::checker check_;
+  link_app<random_bits> links_;
   const std::uint64_t output_limit_;
   const bool partial_writes_;
   const bool frozen_clock_;
   const std::size_t close_at_read_;
   amqp::frame_reader out_reader_;
+  output_links output_links_;  // channels and handles of what the engine wrote
   std::vector<amqp::session_handle> began_;  // sessions this side began (not answers)
 
   // A fixed, arbitrary start: the engine must not care where its clock begins.

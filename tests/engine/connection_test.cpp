@@ -134,6 +134,30 @@ TEST(connection, a_close_with_an_error_reaches_the_peer_and_both_finish) {
   EXPECT_FALSE(back->error);
 }
 
+TEST(connection, a_client_that_closes_before_the_servers_open_still_ends_cleanly) {
+  // A short-lived client pipelines header, open and close; the server's open, already on its
+  // way, still comes before the server's close (spec Part 2, 2.4.1, 2.4.6).
+  engine_pair p;
+  ASSERT_FALSE(p.client.open({.container_id = "client-1"}));
+  ASSERT_FALSE(p.client.close());
+  p.pump();
+  ASSERT_TRUE(p.server_side.find<peer_opened>());
+  ASSERT_TRUE(p.server_side.find<peer_closed>());
+  ASSERT_FALSE(p.server.open({.container_id = "server-1"}));
+  ASSERT_FALSE(p.server.close());
+  p.pump();
+  EXPECT_EQ(p.client_side.count<peer_opened>(), 1u);
+  EXPECT_EQ(p.client_side.count<protocol_violation>(), 0u);
+  for (auto* side : {&p.client_side, &p.server_side}) {
+    const transport_closed* t = side->find<transport_closed>();
+    ASSERT_NE(t, nullptr);
+    EXPECT_FALSE(t->error) << t->error->to_string();
+    EXPECT_TRUE(side->engine.is_finished());
+  }
+  ASSERT_NE(p.client.remote_open(), nullptr);
+  EXPECT_EQ(p.client.remote_open()->container_id, "server-1");
+}
+
 TEST(connection, the_end_of_input_before_close_is_a_transport_error) {
   engine_pair p;
   open_both(p);

@@ -340,6 +340,65 @@ TEST(delivery, transfers_beyond_the_peers_session_window_wait_for_it_to_open) {
   EXPECT_GE(linked_pair::sent_with(p.server_side, "@flow").size(), 3u);
 }
 
+TEST(delivery, an_aborted_delivery_the_window_holds_back_is_gone_at_once_and_never_in_doubt) {
+  for (const bool detach_first : {false, true}) {
+    SCOPED_TRACE(detach_first ? "the link detaches before the window opens" : "the window opens");
+    ready_link p({.name = "l", .target = terminus{}}, test::client_config(),
+                 small_frames(test::server_config()), {.incoming_window = 2, .outgoing_window = 2});
+    auto big = p.client.send(p.sender, as_bytes(message_of(3000)));  // 6 frames: 4 wait
+    ASSERT_TRUE(big);
+    auto d = p.client.send(p.sender, as_bytes("then abandoned"), {.more = true});
+    ASSERT_TRUE(d);
+    ASSERT_FALSE(p.client.abort_delivery(*d));
+    EXPECT_FALSE(p.client.delivery(*d));  // aborted is settled, whatever still waits
+    EXPECT_EQ(p.client.settle(*d), make_error_code(errc::invalid_handle));
+    EXPECT_EQ(p.client.link(p.sender)->unsettled, 1u);
+    if (detach_first) {
+      ASSERT_FALSE(p.client.detach(p.sender));
+    }
+    p.pump();
+    if (detach_first) {
+      ASSERT_TRUE(p.server_side.find<peer_detached>());
+      ASSERT_FALSE(p.server.detach(p.receiver));
+      p.pump();
+      EXPECT_FALSE(p.client.link(p.sender));
+    }
+    EXPECT_EQ(p.client_side.count<delivery_in_doubt>(), detach_first ? 1u : 0u);
+    if (const delivery_in_doubt* doubt = p.client_side.find<delivery_in_doubt>()) {
+      EXPECT_EQ(doubt->delivery, *big);  // the unsettled message, not the aborted one
+    }
+    if (!detach_first) {
+      EXPECT_EQ(linked_pair::received(p.server_side).size(), 1u);
+      EXPECT_EQ(p.server_side.count<transfer_aborted>(), 1u);
+      EXPECT_EQ(p.client.link(p.sender)->queued, 0u);
+    }
+  }
+}
+
+TEST(delivery, a_streamed_delivery_with_no_bytes_yet_keeps_its_place_in_the_session) {
+  // Its delivery-id is taken at send(): its first transfer goes out then, without bytes, so
+  // that a delivery on another link cannot overtake it (ids follow in order, 2.7.5).
+  ready_link p;
+  auto [other, other_receiver] = p.attach_pair({.name = "m", .target = terminus{}});
+  ASSERT_FALSE(p.server.grant_credit(other_receiver, 10));
+  p.pump();
+  auto d = p.client.send(p.sender, bytes_view(), {.more = true});
+  ASSERT_TRUE(d);
+  ASSERT_TRUE(p.client.send(other, as_bytes("overtaker?")));
+  ASSERT_FALSE(p.client.send_more(*d, as_bytes("streamed"), false));
+  p.pump();
+  EXPECT_EQ(p.server_side.count<protocol_violation>(), 0u);
+  const std::vector<std::string> transfers = linked_pair::sent_with(p.client_side, "@transfer");
+  ASSERT_EQ(transfers.size(), 3u);
+  EXPECT_NE(transfers[0].find("delivery-id: uint 0"), std::string::npos) << transfers[0];
+  EXPECT_NE(transfers[0].find("more: true"), std::string::npos) << transfers[0];
+  EXPECT_NE(transfers[1].find("delivery-id: uint 1"), std::string::npos) << transfers[1];
+  const std::vector<delivery_handle> got = linked_pair::received(p.server_side);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(as_string(p.server.payload(got[0])), "overtaker?");
+  EXPECT_EQ(as_string(p.server.payload(got[1])), "streamed");
+}
+
 TEST(delivery, a_message_over_the_receivers_max_message_size_is_refused_by_the_sender) {
   ready_link p({.name = "l", .target = terminus{}, .max_message_size = 10});
   EXPECT_EQ(p.client.send(p.sender, as_bytes("eleven byte")).error(),

@@ -123,6 +123,29 @@ TEST(link_errors, an_attach_on_a_handle_in_use_ends_the_session_with_handle_in_u
             "attach of link 'b' with handle 0, which an attached link already uses");
 }
 
+TEST(link_errors, an_attach_of_a_link_already_attached_ends_the_session) {
+  // Completing it as a new link would answer with an attach the peer reads as yet another new
+  // link: two confused engines would trade attaches and detaches for ever.
+  raw_client p;
+  p.attach_sender(0, "a").send();
+  EXPECT_EQ(p.violation(), nullptr);
+  p.attach_sender(1, "a").send();
+  ASSERT_NE(p.violation(), nullptr);
+  EXPECT_EQ(p.violation()->error.name, "amqp:illegal-state");
+  EXPECT_EQ(p.violation()->error.description,
+            "attach of link 'a' with handle 1, which is already attached (spec Part 2, 2.6.1)");
+  EXPECT_EQ(p.sent("@end").size(), 1u);
+}
+
+TEST(link_errors, a_link_name_is_free_again_once_the_peer_detached_it) {
+  raw_client p;
+  p.attach_sender(0, "a").send();
+  p.frame(spec::detach{.handle = 0, .closed = true}).send();
+  p.attach_sender(1, "a").send();  // this side's detach need not have arrived yet
+  EXPECT_EQ(p.violation(), nullptr);
+  EXPECT_EQ(p.sent("@attach").size(), 2u);
+}
+
 TEST(link_errors, an_attach_above_the_handle_max_ends_the_session) {
   engine_config cfg = test::server_config();
   cfg.limits.handle_max = 3;

@@ -80,7 +80,7 @@ void connection_engine::impl::on_open(const frame_view& f) {
                {}});
     return;
   }
-  events.push(peer_opened{});
+  if (!discarding) events.push(peer_opened{});
 }
 
 void connection_engine::impl::on_close(const frame_view& f) {

@@ -237,17 +237,17 @@ const link_status* connection_engine::link(link_handle link) const noexcept {
 }
 
 const delivery_status* connection_engine::delivery(delivery_handle delivery) const noexcept {
-  const detail::delivery_endpoint* d = impl_->deliveries.find(delivery);
+  const detail::delivery_endpoint* d = impl_->app_delivery(delivery);
   return d ? &d->status : nullptr;
 }
 
 bytes_view connection_engine::payload(delivery_handle delivery) const noexcept {
-  const detail::delivery_endpoint* d = impl_->deliveries.find(delivery);
+  const detail::delivery_endpoint* d = impl_->app_delivery(delivery);
   return d ? bytes_view(d->data.data(), d->data.size()) : bytes_view();
 }
 
 bytes_view connection_engine::delivery_tag(delivery_handle delivery) const noexcept {
-  const detail::delivery_endpoint* d = impl_->deliveries.find(delivery);
+  const detail::delivery_endpoint* d = impl_->app_delivery(delivery);
   return d ? bytes_view(d->tag.data(), d->tag_size) : bytes_view();
 }
 

@@ -43,7 +43,7 @@ bool can_dispose(connection_engine::impl& e, const delivery_endpoint& d) {
 
 std::error_code connection_engine::impl::update_state(delivery_handle h,
                                                       const delivery_state& state) {
-  delivery_endpoint* d = deliveries.find(h);
+  delivery_endpoint* d = app_delivery(h);
   if (!d) return errc::invalid_handle;
   if (!d->status.complete) return errc::wrong_state;
   d->status.state = state;
@@ -56,7 +56,7 @@ std::error_code connection_engine::impl::update_state(delivery_handle h,
 }
 
 std::error_code connection_engine::impl::settle(delivery_handle h, const delivery_state& state) {
-  delivery_endpoint* d = deliveries.find(h);
+  delivery_endpoint* d = app_delivery(h);
   if (!d) return errc::invalid_handle;
   link_endpoint* l = links.find(d->status.link);
   session_endpoint* s = sessions.find(d->session);

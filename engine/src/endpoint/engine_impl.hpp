@@ -107,6 +107,12 @@ struct connection_engine::impl {
   void on_transfer(detail::session_endpoint& s, session_handle sh, const frame_view& f);
   void on_link_transfer(detail::session_endpoint& s, session_handle sh, detail::link_endpoint& l,
                         link_handle h, const spec::transfer& t, bytes_view payload);
+  // A delivery as the application sees it: one it aborted is gone at once, though its aborted
+  // transfer may still wait for the session window.
+  detail::delivery_endpoint* app_delivery(delivery_handle h) {
+    detail::delivery_endpoint* d = deliveries.find(h);
+    return d && !d->abort_pending ? d : nullptr;
+  }
   // A delivery the application no longer holds: its buffer goes back to the pool.
   void free_delivery(delivery_handle h);
   std::vector<std::uint8_t> take_buffer();

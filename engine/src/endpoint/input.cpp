@@ -81,8 +81,12 @@ void connection_engine::impl::on_frame(const frame_view& f) {
   if (f.is_empty()) return;  // a heartbeat: receiving it was the point
   const spec::type_info* t = spec::find_type(f.performative.as_described().descriptor());
   const std::uint64_t code = t ? t->code : 0;
-  // After our close, only the peer's close matters (spec Part 2, 2.4.3 and 2.4.6, DISCARDING).
-  if ((discarding || close_sent) && code != spec::traits<spec::close>::info.code) return;
+  // After our close, only the peer's close matters (spec Part 2, 2.4.3 and 2.4.6, DISCARDING),
+  // and its open while it has not come: a close pipelined right after our open may cross the
+  // peer's open, which still precedes its close.
+  const bool awaited = code == spec::traits<spec::close>::info.code ||
+                       (code == spec::traits<spec::open>::info.code && !open_received);
+  if ((discarding || close_sent) && !awaited) return;
   if (!open_received && code != spec::traits<spec::open>::info.code) {
     violation({std::string(spec::amqp_error::illegal_state.str),
                "the first frame after the protocol header must be open (spec Part 2, 2.4.1), "

@@ -61,6 +61,20 @@ void connection_engine::impl::on_attach(session_endpoint& s, session_handle sh,
     return;
   }
   const role mine = a->role == role::sender ? role::receiver : role::sender;
+  // A name names one link in each direction (spec Part 2, 2.6.1): an attach for a link whose
+  // attach already stands (no detach came for it) means the peer lost track of its links.
+  // Refusing only the new handle would not do: completing a refused link takes an attach
+  // that the peer would read as another new link, and the two sides would never stop.
+  bool attached = false;
+  s.remote_handles.for_each([&](std::uint32_t, std::uint32_t slot) {
+    const link_endpoint* l = links.at(slot);
+    attached = attached || (l && l->status.role == mine && l->status.name == a->name);
+  });
+  if (attached) {
+    session_violation(sh, condition_of(spec::amqp_error::illegal_state,
+                                       what + ", which is already attached (spec Part 2, 2.6.1)"));
+    return;
+  }
   // The answer to an attach of ours names the link and takes the opposite role.
   link_handle h;
   bool answer = false;
@@ -292,6 +306,11 @@ void connection_engine::impl::drop_waiting(session_endpoint& s, link_handle h) {
     if (!d) return false;
     if (d->status.link != h) return true;
     d->waiting = false;
+    // Aborted by the application: already settled and gone from its sight.
+    if (d->abort_pending) {
+      free_delivery(dh);
+      return false;
+    }
     // Sent settled but never wholly out; an unsettled one is in doubt when the link ends.
     if (d->status.settled) events.push(delivery_in_doubt{dh});
     return false;

@@ -130,7 +130,7 @@ result<delivery_handle, std::error_code> connection_engine::impl::send(link_hand
     d.unsent = true;
     ++l->unsent;
   }
-  if (written < size || (!o.more && !d.status.complete)) {
+  if (!d.first_written || written < size || (!o.more && !d.status.complete)) {
     d.data = take_buffer();
     keep(d.data, message, written);
     d.waiting = true;
@@ -143,7 +143,7 @@ result<delivery_handle, std::error_code> connection_engine::impl::send(link_hand
 
 std::error_code connection_engine::impl::send_more(delivery_handle dh, bytes_view message,
                                                    bool more) {
-  delivery_endpoint* d = deliveries.find(dh);
+  delivery_endpoint* d = app_delivery(dh);
   if (!d) return errc::invalid_handle;
   link_endpoint* l = links.find(d->status.link);
   session_endpoint* s = sessions.find(d->session);
@@ -172,7 +172,7 @@ std::error_code connection_engine::impl::send_more(delivery_handle dh, bytes_vie
 }
 
 std::error_code connection_engine::impl::abort_delivery(delivery_handle dh) {
-  delivery_endpoint* d = deliveries.find(dh);
+  delivery_endpoint* d = app_delivery(dh);
   if (!d) return errc::invalid_handle;
   link_endpoint* l = links.find(d->status.link);
   session_endpoint* s = sessions.find(d->session);
@@ -183,7 +183,14 @@ std::error_code connection_engine::impl::abort_delivery(delivery_handle dh) {
   d->more = false;
   d->data.clear();
   d->abort_pending = true;
-  // The credit it took is spent either way: an aborted transfer still counts as a delivery.
+  // Aborted means settled (spec Part 2, 2.7.5): no outcome to await, nothing in doubt, and the
+  // application's handle is gone now. The record lives on, out of its sight, until the
+  // aborted transfer is written: the credit it took is spent either way (an aborted transfer
+  // still counts as a delivery), and its delivery-id keeps its place in the session's order.
+  if (!d->status.settled) {
+    s->outgoing.erase(d->status.id);
+    --l->status.unsettled;
+  }
   if (!d->waiting) {
     d->waiting = true;
     s->waiting.push(dh);
@@ -202,8 +209,10 @@ std::size_t connection_engine::impl::write_transfers(session_endpoint& s, link_e
   std::size_t done = 0;
   while (s.status.remote_incoming_window > 0) {
     const std::size_t rest = size - done;
-    // Without bytes, only the last frame of a delivery (it may carry none) needs writing.
-    if (rest == 0 && !(last && !d.status.complete) && !d.abort_pending) break;
+    // Without bytes, only a delivery's first frame (its delivery-id takes its place in the
+    // session's order now, spec Part 2, 2.7.5) and its last frame need writing; either may
+    // carry none.
+    if (rest == 0 && d.first_written && !(last && !d.status.complete) && !d.abort_pending) break;
     spec::transfer t{.handle = l.status.handle};
     if (!d.first_written) {
       if (d.unsent) {
@@ -264,20 +273,12 @@ void connection_engine::impl::write_waiting(session_endpoint& s) {
     const bytes_view rest(d->data.data(), d->data.size());
     const std::size_t written = write_transfers(s, *l, *d, message_parts(&rest, 1), !d->more);
     d->data.erase(d->data.begin(), d->data.begin() + static_cast<std::ptrdiff_t>(written));
-    if (!d->status.complete && !(d->more && d->data.empty())) break;  // the window closed
+    // The window closed before all it holds went out.
+    if (!d->status.complete && !(d->more && d->data.empty() && d->first_written)) break;
     (void)s.waiting.pop();
     d->waiting = false;
     --l->status.queued;
-    if (d->abort_pending) {
-      // Aborted: implicitly settled (spec Part 2, 2.7.5), nothing to await.
-      if (!d->status.settled) {
-        s.outgoing.erase(d->status.id);
-        --l->status.unsettled;
-      }
-      free_delivery(dh);
-    } else if (d->status.complete && d->status.settled) {
-      free_delivery(dh);
-    }
+    if (d->abort_pending || (d->status.complete && d->status.settled)) free_delivery(dh);
   }
 }
 

@@ -1,0 +1,413 @@
+// Fuzz target: two engines hold an honest, scripted conversation while the input decides what
+// becomes of the bytes between them (two_engines.hpp wires them).
+//
+// The script: the client opens and begins a session; it attaches a sender "c2s" and a
+// receiver "s2c", the server answers both and grants credit for all it expects; each side
+// sends its N messages unsettled (at least once: each is settled only once the receiver's
+// outcome arrives; a link in rcv-settle-mode second gives the outcome first and settles after
+// the sender), checks what it receives, and when the client has everything it closes both
+// links, ends the session and closes the connection, each answered in kind.
+//
+// Input: the script's parameters first (messages each way, their sizes, frame sizes, settle
+// modes, idle timeouts), then, for each chunk of bytes a side writes, how long the chunk is
+// and what happens to it on the wire: delivered, a byte flipped or replaced, dropped,
+// duplicated, truncated, or garbage inserted; and how far the clock moves. An exhausted
+// input delivers everything unchanged.
+//
+// Invariants (a broken one traps), besides those of two_engines.hpp and event_checks.hpp:
+// - never a crash or a hang: the conversation ends within a bounded number of rounds;
+// - when nothing was altered, the conversation completes: every message arrives once, in
+//   order, byte for byte, every one is settled by both sides, no protocol_violation, both
+//   closes carry no error and transport_closed reports none;
+// - otherwise each side either completed its part, or reported a protocol_violation, a
+//   transport_closed, peer_ended_session or peer_detached with a condition, or was closed by
+//   its peer, or stalled (then the application gives up and closes with an error: a lost
+//   frame is not always detectable);
+// - in every case, once both inputs have ended and the close timeout has passed, both engines
+//   are finished, every unsettled delivery was settled or reported in doubt, nothing is left.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "fuzz_data.hpp"
+#include "two_engines.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using two_engines::side;
+
+struct script {
+  std::uint32_t messages[2] = {1, 1};  // per direction: client to server, server to client
+  std::size_t size[2] = {100, 100};
+  bool second[2] = {false, false};  // rcv-settle-mode second on the link
+};
+
+// One side's part of the conversation.
+struct part {
+  bool client = false;
+  int out = 0;  // the direction this side sends in (0: c2s, 1: s2c)
+  amqp::session_handle session;
+  amqp::link_handle sender;
+  amqp::link_handle receiver;
+  std::uint32_t sent = 0;
+  std::uint32_t acked = 0;     // sent messages settled after the receiver's outcome
+  std::uint32_t received = 0;  // messages received whole
+  std::uint32_t settled = 0;   // received messages settled
+  std::uint32_t links_detached = 0;
+  bool closing_links = false;
+  bool close_sent = false;
+  bool gave_up = false;
+  bool violation = false;
+  bool peer_error = false;  // the peer ended the session or detached a link with an error
+};
+
+class pair_run {
+ public:
+  pair_run(const std::uint8_t* data, std::size_t size)
+      : in_(data, size),
+        client_("client", config(amqp::engine_role::client)),
+        server_("server", config(amqp::engine_role::server)) {
+    for (int d = 0; d < 2; ++d) {
+      script_.messages[d] = in_.range<std::uint32_t>(1, 6);
+      script_.size[d] = in_.pick({std::size_t{1}, std::size_t{100}, std::size_t{600},
+                                  std::size_t{2000}, std::size_t{5000}});
+      script_.second[d] = in_.one_in(3);
+    }
+    cpart_.client = true;
+    cpart_.out = 0;
+    spart_.out = 1;
+    const auto idle = in_.pick({0ms, 0ms, 3000ms});
+    ok(client_, client_.engine.open({.container_id = "pair-client", .idle_timeout = idle}), "open");
+  }
+
+  void run() {
+    for (int round = 0; round < 4000; ++round) {
+      const std::size_t moved = pump(client_, server_) + pump(server_, client_);
+      now_ += std::chrono::milliseconds(in_.range<int>(0, 3));
+      two_engines::tick(client_, now_);
+      two_engines::tick(server_, now_);
+      after_step();
+      if (client_.closed && server_.closed) break;
+      if (moved == 0 && client_.inbox.empty() && server_.inbox.empty() &&
+          client_.engine.pending_output().empty() && server_.engine.pending_output().empty())
+        break;  // nothing moves: finished, or stalled
+    }
+    finish();
+  }
+
+ private:
+  amqp::engine_config config(amqp::engine_role role) {
+    amqp::engine_config c{.role = role};
+    c.limits.max_frame_size = in_.pick({512u, 1024u, 4096u});
+    c.limits.close_timeout = 1000ms;
+    c.limits.handshake_timeout = 5000ms;
+    return c;
+  }
+
+  part& part_of(side& s) { return &s == &client_ ? cpart_ : spart_; }
+
+  // --- the wire --------------------------------------------------------------------------
+
+  // Writes one chunk of `from`'s output into `to`'s inbox, altered as the input says.
+  std::size_t pump(side& from, side& to) {
+    const std::size_t pending = from.engine.pending_output().size();
+    if (pending == 0) return 0;
+    std::size_t n = pending;
+    switch (in_.range<int>(0, 2)) {
+      case 1: n = in_.range<std::size_t>(1, pending); break;
+      case 2: n = 1; break;
+      default: break;
+    }
+    std::vector<std::uint8_t> chunk = two_engines::take(from, n);
+    std::vector<std::uint8_t>& inbox = to.inbox;
+    const std::size_t at = in_.range<std::size_t>(0, chunk.size() - 1);
+    switch (in_.range<int>(0, 15)) {
+      case 10:
+        chunk[at] ^= in_.range<std::uint8_t>(1, 255);
+        altered_ = true;
+        break;
+      case 11:
+        chunk[at] = in_.range<std::uint8_t>(0, 255);
+        altered_ = true;  // (perhaps to the same value: then nothing changed but the flag)
+        break;
+      case 12:
+        chunk.clear();
+        altered_ = true;
+        break;
+      case 13:
+        inbox.insert(inbox.end(), chunk.begin(), chunk.end());  // delivered twice
+        altered_ = true;
+        break;
+      case 14:
+        chunk.resize(at);
+        altered_ = true;
+        break;
+      case 15: {
+        const std::vector<std::uint8_t> junk = in_.bytes(in_.range<std::size_t>(1, 16));
+        chunk.insert(chunk.begin() + static_cast<std::ptrdiff_t>(at), junk.begin(), junk.end());
+        altered_ = altered_ || !junk.empty();
+        break;
+      }
+      default:
+        break;
+    }
+    inbox.insert(inbox.end(), chunk.begin(), chunk.end());
+    return n;
+  }
+
+  void after_step() {
+    for (int round = 0; round < 64; ++round) {
+      poll(client_);
+      poll(server_);
+      if (two_engines::read(client_, now_) + two_engines::read(server_, now_) == 0) break;
+    }
+    poll(client_);
+    poll(server_);
+    two_engines::propagate_eof(client_, server_, now_);
+    two_engines::propagate_eof(server_, client_, now_);
+    poll(client_);
+    poll(server_);
+  }
+
+  // --- the script ------------------------------------------------------------------------
+
+  void poll(side& s) {
+    two_engines::poll(s, [&](const amqp::event& ev, std::span<const amqp::event>) { on_event(s, ev); });
+  }
+
+  // The application's answers are honest: whatever a command returns must be success or a
+  // usage error the state explains (the peer may be hostile once bytes are altered).
+  bool ok(side& s, std::error_code ec, std::string_view what) {
+    s.expect(!ec || ec == amqp::errc::wrong_state || ec == amqp::errc::invalid_handle ||
+                 ec == amqp::errc::no_credit || ec == amqp::errc::limit_reached ||
+                 (altered_ && ec == amqp::errc::invalid_argument),
+             std::string(what) + " failed with " + ec.message());
+    s.expect(!ec || altered_, std::string(what) + " refused in an unaltered conversation: " + ec.message());
+    return !ec;
+  }
+
+  amqp::link_options link_options(std::string name, int direction) {
+    return {.name = std::move(name),
+            .source = amqp::terminus{.address = "pair/source"},
+            .target = amqp::terminus{.address = "pair/target"},
+            .rcv_settle_mode = script_.second[direction] ? amqp::receiver_settle_mode::second
+                                                         : amqp::receiver_settle_mode::first};
+  }
+
+  void on_event(side& s, const amqp::event& ev) {
+    part& p = part_of(s);
+    if (std::holds_alternative<amqp::peer_opened>(ev)) {
+      if (!p.client) ok(s, s.engine.open({.container_id = "pair-server"}), "open");
+      else if (auto r = s.engine.begin_session(); ok(s, r ? std::error_code() : r.error(), "begin"))
+        p.session = *r;
+    } else if (const auto* b = std::get_if<amqp::peer_began_session>(&ev)) {
+      if (!b->answer) {
+        if (ok(s, s.engine.begin_session(b->session), "begin(answer)")) p.session = b->session;
+      } else if (p.client) {
+        auto l = s.engine.attach_sender(p.session, link_options("c2s", 0));
+        if (ok(s, l ? std::error_code() : l.error(), "attach_sender")) {
+          p.sender = *l;
+          s.check.attached(*l, amqp::role::sender);
+        }
+        auto r = s.engine.attach_receiver(p.session, link_options("s2c", 1));
+        if (ok(s, r ? std::error_code() : r.error(), "attach_receiver")) {
+          p.receiver = *r;
+          s.check.attached(*r, amqp::role::receiver);
+        }
+      }
+    } else if (const auto* a = std::get_if<amqp::peer_attached>(&ev)) {
+      on_attached(s, p, *a);
+    } else if (const auto* c = std::get_if<amqp::credit_granted>(&ev)) {
+      if (c->link == p.sender) send_all(s, p);
+    } else if (const auto* t = std::get_if<amqp::transfer_received>(&ev)) {
+      on_message(s, p, *t);
+    } else if (const auto* d = std::get_if<amqp::disposition_received>(&ev)) {
+      on_disposition(s, p, *d);
+    } else if (const auto* dd = std::get_if<amqp::delivery_in_doubt>(&ev)) {
+      settle(s, dd->delivery);  // lost with its link: no outcome to wait for
+    } else if (const auto* pd = std::get_if<amqp::peer_detached>(&ev)) {
+      p.peer_error = p.peer_error || pd->error.has_value();
+      ++p.links_detached;
+      if (!p.closing_links) {
+        if (ok(s, s.engine.close_link(pd->link), "close_link(answer)")) s.check.detached(pd->link);
+      }
+      if (p.client && p.closing_links && p.links_detached == 2)
+        ok(s, s.engine.end_session(p.session), "end_session");
+    } else if (const auto* e = std::get_if<amqp::peer_ended_session>(&ev)) {
+      p.peer_error = p.peer_error || e->error.has_value();
+      if (!p.client) ok(s, s.engine.end_session(e->session), "end_session(answer)");
+      else p.close_sent = ok(s, s.engine.close(), "close");
+    } else if (std::holds_alternative<amqp::peer_closed>(ev)) {
+      if (!p.close_sent) p.close_sent = ok(s, s.engine.close(), "close(answer)");
+    } else if (std::holds_alternative<amqp::protocol_violation>(ev)) {
+      p.violation = true;
+    } else if (std::holds_alternative<amqp::idle_timeout_expired>(ev)) {
+      // The wire was too slow for the idle timeout: as good as an altered stream.
+      altered_ = true;
+    }
+    maybe_done(s, p);
+  }
+
+  void on_attached(side& s, part& p, const amqp::peer_attached& a) {
+    const amqp::link_status* st = s.engine.link(a.link);
+    if (!a.answer && st) {
+      const amqp::role mine = st->role;
+      const int direction = mine == amqp::role::receiver ? 0 : 1;
+      if (!ok(s, s.engine.attach(a.link, link_options(st->name, direction)), "attach(answer)")) return;
+      s.check.answered(a.link);
+      (mine == amqp::role::sender ? p.sender : p.receiver) = a.link;
+    }
+    st = s.engine.link(a.link);
+    if (st && a.link == p.receiver && st->attach_sent) {
+      const std::uint32_t n = script_.messages[1 - p.out];
+      if (ok(s, s.engine.grant_credit(a.link, n), "grant_credit")) s.check.granted(a.link, n);
+    }
+  }
+
+  void send_all(side& s, part& p) {
+    const int d = p.out;
+    while (p.sent < script_.messages[d]) {
+      const amqp::link_status* st = s.engine.link(p.sender);
+      if (!st || st->credit == 0) return;
+      const std::vector<std::uint8_t> m =
+          two_engines::message_bytes(static_cast<std::uint32_t>(d), p.sent, size_of(d, p.sent));
+      auto r = s.engine.send(p.sender, amqp::bytes_view(m));
+      if (!ok(s, r ? std::error_code() : r.error(), "send")) return;
+      s.check.sent(*r, false);
+      s.app_bytes += m.size();
+      ++p.sent;
+    }
+  }
+
+  std::size_t size_of(int direction, std::uint32_t seq) const {
+    return script_.size[direction] + seq * 37;
+  }
+
+  void on_message(side& s, part& p, const amqp::transfer_received& t) {
+    const int d = 1 - p.out;
+    if (!altered_) {
+      s.expect(p.received < script_.messages[d], "more messages received than were sent");
+      const std::vector<std::uint8_t> want =
+          two_engines::message_bytes(static_cast<std::uint32_t>(d), p.received, size_of(d, p.received));
+      const amqp::bytes_view got = s.engine.payload(t.delivery);
+      s.expect(got.size() == want.size() && std::equal(got.begin(), got.end(), want.begin()),
+               "a message received with other bytes than sent, or out of order");
+    }
+    ++p.received;
+    const amqp::delivery_status* st = s.engine.delivery(t.delivery);
+    if (script_.second[d] && st && !st->remote_settled) {
+      ok(s, s.engine.update_state(t.delivery, amqp::delivery_state::accepted()), "update_state");
+    } else if (settle(s, t.delivery, amqp::delivery_state::accepted())) {
+      ++p.settled;
+    }
+  }
+
+  void on_disposition(side& s, part& p, const amqp::disposition_received& d) {
+    const amqp::delivery_status* st = s.engine.delivery(d.delivery);
+    if (!st) return;
+    if (st->link == p.receiver) {
+      // rcv-settle-mode second: the sender settled, now the receiver does.
+      if (d.settled && settle(s, d.delivery)) ++p.settled;
+      return;
+    }
+    if ((d.settled || st->remote_state.is_outcome()) && settle(s, d.delivery)) ++p.acked;
+  }
+
+  bool settle(side& s, amqp::delivery_handle d, const amqp::delivery_state& state = {}) {
+    if (!ok(s, s.engine.settle(d, state), "settle")) return false;
+    s.check.settled(d);
+    return true;
+  }
+
+  bool complete(const part& p) const {
+    return p.acked == script_.messages[p.out] && p.received == script_.messages[1 - p.out] &&
+           p.settled == p.received;
+  }
+
+  // The client, once it has everything, closes both links; the session and the connection
+  // follow as each is answered.
+  void maybe_done(side& s, part& p) {
+    if (!p.client || p.closing_links || !complete(p)) return;
+    p.closing_links = true;
+    for (amqp::link_handle l : {p.sender, p.receiver})
+      if (ok(s, s.engine.close_link(l), "close_link")) s.check.detached(l);
+  }
+
+  // --- the end ---------------------------------------------------------------------------
+
+  void finish() {
+    deliver_all();
+    for (side* s : {&client_, &server_}) {
+      part& p = part_of(*s);
+      if (s->closed) continue;
+      if (complete(p) && !altered_) continue;  // its close is under way
+      p.gave_up = !complete(p);
+      const std::error_code ec =
+          s->engine.close(p.gave_up ? std::optional(amqp::condition{"amqp:internal-error", "stalled", {}})
+                                    : std::nullopt);
+      s->expect(!ec || ec == amqp::errc::wrong_state, "close(finish) failed with " + ec.message());
+      deliver_all();
+    }
+    now_ += 1001ms;
+    two_engines::tick(client_, now_);
+    two_engines::tick(server_, now_);
+    deliver_all();
+    for (side* s : {&client_, &server_}) {
+      if (!s->eof) {
+        s->eof = true;
+        s->engine.feed_eof(now_);
+      }
+      poll(*s);
+      (void)two_engines::take(*s, ~std::size_t{0});
+    }
+    for (side* s : {&client_, &server_}) {
+      s->expect(s->closed, "no transport_closed after both inputs ended");
+      two_engines::settle_all_and_check_end(*s);
+      const part& p = part_of(*s);
+      if (!altered_) {
+        s->expect(complete(p), "an unaltered conversation did not complete");
+        s->expect(!p.violation, "a protocol violation in an unaltered conversation");
+        s->expect(!s->closed_error && !s->peer_close_error,
+                  "an unaltered conversation did not end cleanly");
+      } else {
+        // A lost frame is not always detectable (a dropped disposition stalls the side that
+        // waits for it while its peer, done, closes cleanly): being closed is an end too.
+        s->expect(complete(p) || p.violation || p.peer_error || s->closed_error || s->peer_closed ||
+                      cpart_.gave_up || spart_.gave_up,
+                  "a side neither completed nor reported why");
+      }
+    }
+  }
+
+  // Unaltered delivery of everything both ways until nothing moves.
+  void deliver_all() {
+    for (int round = 0; round < 2000; ++round) {
+      const std::vector<std::uint8_t> a = two_engines::take(client_, ~std::size_t{0});
+      server_.inbox.insert(server_.inbox.end(), a.begin(), a.end());
+      const std::vector<std::uint8_t> b = two_engines::take(server_, ~std::size_t{0});
+      client_.inbox.insert(client_.inbox.end(), b.begin(), b.end());
+      after_step();
+      if (a.empty() && b.empty()) return;
+    }
+    client_.expect(false, "two engines keep talking with no end");
+  }
+
+  fuzz_data in_;
+  side client_;
+  side server_;
+  script script_;
+  part cpart_;
+  part spart_;
+  bool altered_ = false;
+  amqp::time_point now_ = amqp::time_point(1000h);
+};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  pair_run r(data, size);
+  r.run();
+  return 0;
+}
