@@ -12,16 +12,23 @@
 // last, with wants_input() false, after which the side writes nothing; after feed() the output
 // stays within max_pending_output plus a few frames and the messages the application sent;
 // next_deadline() is later than the time just handled.
+//
+// AMQP_FUZZ_TRACE=1 in the environment prints both sides' frames to stderr, to read what a
+// saved input does: AMQP_FUZZ_TRACE=1 build/release/fuzz/replay_engine_pair input.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
 
 #include "amqp/engine.hpp"
+#include "amqp/trace.hpp"
 #include "event_checks.hpp"
 
 namespace two_engines {
@@ -43,15 +50,34 @@ inline std::vector<std::uint8_t> message_bytes(std::uint32_t link_id, std::uint3
   return m;
 }
 
+// A sink that prints `name`'s frames, when AMQP_FUZZ_TRACE is set; null otherwise.
+inline std::unique_ptr<amqp::trace_sink> trace_for(std::string_view name) {
+  if (!std::getenv("AMQP_FUZZ_TRACE")) return nullptr;
+  return std::make_unique<amqp::text_trace_sink>([name](std::string_view line) {
+    std::fprintf(stderr, "%.*s %.*s\n", static_cast<int>(name.size()), name.data(),
+                 static_cast<int>(line.size()), line.data());
+  });
+}
+
+inline amqp::engine_config traced(amqp::engine_config cfg, amqp::trace_sink* sink) {
+  if (sink) cfg.trace = sink;
+  return cfg;
+}
+
 struct side {
   side(std::string_view side_name, const amqp::engine_config& cfg)
-      : name(side_name), config(cfg), engine(cfg), check(side_name) {}
+      : name(side_name),
+        sink(trace_for(side_name)),
+        config(traced(cfg, sink.get())),
+        engine(config),
+        check(side_name) {}
   side(const side&) = delete;
   side& operator=(const side&) = delete;
 
   void expect(bool ok, std::string_view what) const { check.expect(ok, what); }
 
   std::string_view name;
+  std::unique_ptr<amqp::trace_sink> sink;  // before config and engine, which point to it
   amqp::engine_config config;
   amqp::connection_engine engine;
   event_checks::checker check;

@@ -65,7 +65,8 @@ struct raw_client {
         session = b->session, (void)server.engine.begin_session(b->session, {.incoming_window = window_});
       if (const auto* a = std::get_if<peer_attached>(&e)) {
         (void)server.engine.attach(a->link, {.target = terminus{}, .max_message_size = 64});
-        if (server.engine.link(a->link)->role == role::receiver)
+        const link_status* st = server.engine.link(a->link);  // gone if already detached
+        if (st && st->role == role::receiver)
           (void)server.engine.grant_credit(a->link, credit_);
       }
     }
@@ -134,6 +135,25 @@ TEST(link_errors, an_attach_of_a_link_already_attached_ends_the_session) {
   EXPECT_EQ(p.violation()->error.name, "amqp:illegal-state");
   EXPECT_EQ(p.violation()->error.description,
             "attach of link 'a' with handle 1, which is already attached (spec Part 2, 2.6.1)");
+  EXPECT_EQ(p.sent("@end").size(), 1u);
+}
+
+TEST(link_errors, a_link_completed_by_the_engine_and_attached_again_at_once_ends_the_session) {
+  raw_client p;
+  p.attach_sender(0, "x").frame(spec::detach{.handle = 0, .closed = true}).send();
+  // Given up before it was answered: the engine completes it (an attach, then a detach).
+  ASSERT_EQ(p.sent("@attach").size(), 1u);
+  ASSERT_EQ(p.sent("@detach").size(), 1u);
+  EXPECT_EQ(p.violation(), nullptr);
+  // The same link again, attached and detached at once: the peer took the completion for a
+  // new link. Completing it again would start an endless exchange.
+  p.attach_sender(1, "x").frame(spec::detach{.handle = 1, .closed = true}).send();
+  ASSERT_NE(p.violation(), nullptr);
+  EXPECT_EQ(p.violation()->error.name, "amqp:illegal-state");
+  EXPECT_EQ(p.violation()->error.description,
+            "link 'x' attached and detached again before it was answered: the peer takes its "
+            "completions for new links (spec Part 2, 2.6.3)");
+  EXPECT_EQ(p.sent("@attach").size(), 1u);
   EXPECT_EQ(p.sent("@end").size(), 1u);
 }
 

@@ -347,7 +347,7 @@ TEST(session_errors, an_invalid_begin_is_a_decode_error) {
   ASSERT_NE(s.violation(), nullptr);
   EXPECT_EQ(s.violation()->error.name, "amqp:decode-error");
   EXPECT_EQ(s.violation()->error.description,
-            "invalid begin frame: mandatory field is missing at offset 3");
+            "invalid begin frame: mandatory field is missing at offset 38");
 }
 
 }  // namespace

@@ -73,11 +73,15 @@ struct frame_view {
   frame_type type = frame_type::amqp;
   std::uint16_t channel = 0;   // always 0 for a SASL frame, whose channel bytes are ignored
   bytes_view extended_header;  // usually empty; ignored by AMQP 1.0
-  value_view performative;     // the described performative; null for an empty frame
-  bytes_view payload;          // bytes after the performative: a transfer's message bytes
-  std::uint64_t offset = 0;    // where the frame started in the stream
+  // The described performative; null for an empty frame, and for every AMQP frame of a reader
+  // that leaves performatives to its caller (frame_reader_options::decode_performative).
+  value_view performative;
+  // The bytes after the performative (a transfer's message bytes); the whole frame body,
+  // performative first, when the performative was left undecoded.
+  bytes_view payload;
+  std::uint64_t offset = 0;  // where the frame started in the stream
 
-  bool is_empty() const noexcept { return performative.is_null(); }
+  bool is_empty() const noexcept { return performative.is_null() && payload.empty(); }
 };
 
 // Decodes what follows a frame's 8-byte header: `body` holds the extended header and the frame
@@ -93,9 +97,12 @@ struct frame_view {
 // - errc::frame_size_too_small / errc::invalid_data_offset (offset 0) for a header that
 //   parse_frame_header would have refused.
 // An AMQP frame with no body is an empty frame (a heartbeat): performative null, no payload.
+// With `decode_performative` false, an AMQP frame body is only checked to start with a
+// described value and is returned whole as the payload (SASL frames are always decoded).
 // The result's offset is 0; frame_reader fills it in.
 result<frame_view> decode_frame_body(const frame_header& h, bytes_view body,
-                                     const decode_limits& limits = {});
+                                     const decode_limits& limits = {},
+                                     bool decode_performative = true);
 
 struct frame_reader_options {
   // Largest AMQP frame accepted. Values below 512 are raised to 512: every peer must accept
@@ -105,6 +112,11 @@ struct frame_reader_options {
   // can be raised for mechanisms with large tokens. Values below 512 are raised to 512.
   std::uint32_t max_sasl_frame_size = 512;
   decode_limits decode{};
+  // False: AMQP frames come with their performative undecoded, the frame body whole in
+  // `payload`, for a reader that decodes each performative by its type in one pass
+  // (spec::decode_prefix), as the connection engine does: validating the value here first
+  // would read every byte twice.
+  bool decode_performative = true;
 };
 
 // Cuts a byte stream into protocol headers and frames. It starts by expecting a protocol

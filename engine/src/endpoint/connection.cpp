@@ -51,13 +51,13 @@ void connection_engine::impl::on_open(const frame_view& f) {
                {}});
     return;
   }
-  if (open_received) {
-    violation({std::string(spec::amqp_error::illegal_state.str), "a second open arrived", {}});
-    return;
-  }
-  auto o = spec::decode<spec::open>(f.performative);
+  auto o = performative<spec::open>(f);
   if (!o) {
     violation(error_of(o.error().code, "invalid open frame: " + o.error().message()));
+    return;
+  }
+  if (open_received) {
+    violation({std::string(spec::amqp_error::illegal_state.str), "a second open arrived", {}});
     return;
   }
   open_received = true;
@@ -84,7 +84,7 @@ void connection_engine::impl::on_open(const frame_view& f) {
 }
 
 void connection_engine::impl::on_close(const frame_view& f) {
-  auto c = spec::decode<spec::close>(f.performative);
+  auto c = performative<spec::close>(f);
   close_received = true;
   input_ended = true;
   if (!c) {

@@ -10,7 +10,8 @@ namespace amqp {
 namespace {
 
 frame_reader_options reader_options(const limits& l) {
-  return {.max_frame_size = l.max_frame_size, .decode = l.decode};
+  // Each handler decodes its performative by type, in one pass (impl::performative).
+  return {.max_frame_size = l.max_frame_size, .decode = l.decode, .decode_performative = false};
 }
 
 engine_config checked(engine_config c) {

@@ -120,7 +120,7 @@ void connection_engine::impl::write_dispositions() {
 
 void connection_engine::impl::on_disposition(session_endpoint& s, session_handle sh,
                                              const frame_view& f) {
-  auto d = spec::decode<spec::disposition>(f.performative);
+  auto d = performative<spec::disposition>(f);
   if (!d) {
     session_violation(sh, condition_of(spec::amqp_error::decode_error,
                                        "invalid disposition frame: " + d.error().message()));

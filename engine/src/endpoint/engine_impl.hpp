@@ -9,6 +9,7 @@
 
 #include "amqp/engine.hpp"
 #include "amqp/frame.hpp"
+#include "amqp/spec.hpp"
 #include "amqp/trace.hpp"
 #include "ring.hpp"
 #include "session.hpp"
@@ -29,6 +30,22 @@ struct connection_engine::impl {
   void on_item(const frame_reader::item_type& item);
   void on_reader_error(const decode_error& e);
   void on_frame(const frame_view& f);
+  frame_view traced(const frame_view& f) const;
+  const spec::type_info* performative_type(bytes_view body) const;
+  // Decodes the performative that a frame's body (f.payload: the reader leaves it undecoded)
+  // starts with as a T, in one pass that checks every byte; `payload` receives the bytes
+  // after it. An error's offset counts from the start of the input stream.
+  template <class T>
+  result<T> performative(const frame_view& f, bytes_view* payload = nullptr) const {
+    std::size_t used = 0;
+    result<T> r = spec::decode_prefix<T>(f.payload, used, config.limits.decode);
+    if (!r) {
+      return decode_error{r.error().code, static_cast<std::size_t>(f.offset) + frame_header_size +
+                                              f.extended_header.size() + r.error().offset};
+    }
+    if (payload) *payload = f.payload.subspan(used);
+    return r;
+  }
 
   // --- connection.cpp ---
   void on_protocol_header(const protocol_header& h);

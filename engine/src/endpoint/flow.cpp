@@ -23,7 +23,7 @@ std::uint32_t credit_between(std::uint32_t limit, std::uint32_t count) {
 }  // namespace
 
 void connection_engine::impl::on_flow(session_endpoint& s, session_handle sh, const frame_view& f) {
-  auto flow = spec::decode<spec::flow>(f.performative);
+  auto flow = performative<spec::flow>(f);
   if (!flow) {
     session_violation(sh, condition_of(spec::amqp_error::decode_error,
                                        "invalid flow frame: " + flow.error().message()));

@@ -58,8 +58,34 @@ void connection_engine::impl::on_item(const frame_reader::item_type& item) {
     return;
   }
   const frame_view& f = std::get<frame_view>(item);
-  if (config.trace) config.trace->on_frame(trace_direction::incoming, f);
+  if (config.trace) config.trace->on_frame(trace_direction::incoming, traced(f));
   on_frame(f);
+}
+
+// The frame as the trace shows it: its performative decoded apart from its payload (the
+// reader leaves it undecoded). A performative that does not decode is shown as the payload's
+// bytes; the frame's handler reports why.
+frame_view connection_engine::impl::traced(const frame_view& f) const {
+  frame_view shown = f;
+  std::size_t used = 0;
+  if (!f.payload.empty()) {
+    if (auto v = decode_value_prefix(f.payload, used, config.limits.decode)) {
+      shown.performative = *v;
+      shown.payload = f.payload.subspan(used);
+    }
+  }
+  return shown;
+}
+
+// The type a frame body's performative names, from its descriptor alone (the handler decodes
+// the rest): null for a descriptor that names no known type or does not decode.
+const spec::type_info* connection_engine::impl::performative_type(bytes_view body) const {
+  // The reader checked that the body starts with a described value (0x00). Every
+  // performative this side sends, and most peers, use a one-byte code (smallulong 0x53).
+  if (body.size() >= 3 && body[1] == 0x53) return spec::find_type(body[2]);
+  std::size_t used = 0;
+  auto descriptor = decode_value_prefix(body.subspan(1), used, config.limits.decode);
+  return descriptor ? spec::find_type(*descriptor) : nullptr;
 }
 
 void connection_engine::impl::on_reader_error(const decode_error& e) {
@@ -79,7 +105,7 @@ void connection_engine::impl::on_reader_error(const decode_error& e) {
 
 void connection_engine::impl::on_frame(const frame_view& f) {
   if (f.is_empty()) return;  // a heartbeat: receiving it was the point
-  const spec::type_info* t = spec::find_type(f.performative.as_described().descriptor());
+  const spec::type_info* t = performative_type(f.payload);
   const std::uint64_t code = t ? t->code : 0;
   // After our close, only the peer's close matters (spec Part 2, 2.4.3 and 2.4.6, DISCARDING),
   // and its open while it has not come: a close pipelined right after our open may cross the

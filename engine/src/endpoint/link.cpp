@@ -1,6 +1,7 @@
 // Links (spec Part 2, 2.6): attach and detach in both directions, handle allocation and
 // mapping, link-scoped protocol errors, and the end of a link's life.
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "amqp/spec.hpp"
@@ -40,7 +41,7 @@ detail::link_endpoint* connection_engine::impl::by_remote_handle(session_endpoin
 
 void connection_engine::impl::on_attach(session_endpoint& s, session_handle sh,
                                         const frame_view& f) {
-  auto a = spec::decode<spec::attach>(f.performative);
+  auto a = performative<spec::attach>(f);
   if (!a) {
     session_violation(sh, condition_of(spec::amqp_error::decode_error,
                                        "invalid attach frame: " + a.error().message()));
@@ -237,7 +238,7 @@ std::error_code connection_engine::impl::detach(link_handle h, bool closed,
 
 void connection_engine::impl::on_detach(session_endpoint& s, session_handle sh,
                                         const frame_view& f) {
-  auto d = spec::decode<spec::detach>(f.performative);
+  auto d = performative<spec::detach>(f);
   if (!d) {
     session_violation(sh, condition_of(spec::amqp_error::decode_error,
                                        "invalid detach frame: " + d.error().message()));
@@ -257,7 +258,22 @@ void connection_engine::impl::on_detach(session_endpoint& s, session_handle sh,
   if (d->error) why = condition::from(*d->error);
   events.push(peer_detached{h, d->closed, std::move(why)});
   if (!l->status.attach_sent) {
-    // The peer gave up a link before this side answered it: the engine completes it.
+    // The peer gave up a link before this side answered it: the engine completes it, with an
+    // attach and a detach (2.6.3). When the same link comes back at once, attached and
+    // detached again, the peer took the completion for a new link and completed it in turn:
+    // the two sides disagree about which links exist and would trade completions for ever.
+    if (l->status.name == s.last_completed && l->status.role == s.last_completed_role) {
+      condition confused = condition_of(spec::amqp_error::illegal_state,
+                                   "link " + quoted(l->status.name) +
+                                       " attached and detached again before it was answered: "
+                                       "the peer takes its completions for new links (spec "
+                                       "Part 2, 2.6.3)");
+      forget_link(h);  // both sides are done with it: only the session's end remains
+      session_violation(sh, std::move(confused));
+      return;
+    }
+    s.last_completed = l->status.name;
+    s.last_completed_role = l->status.role;
     (void)detach(h, d->closed, std::nullopt);
     if (links.find(h)) forget_link(h);
     return;

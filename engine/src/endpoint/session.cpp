@@ -54,7 +54,7 @@ void connection_engine::impl::on_begin(const frame_view& f) {
                     on_channel("begin", f.channel) + ", where a session has already begun"));
     return;
   }
-  auto b = spec::decode<spec::begin>(f.performative);
+  auto b = performative<spec::begin>(f);
   if (!b) {
     violation(condition_of(spec::amqp_error::decode_error, "invalid begin frame: " + b.error().message()));
     return;
@@ -105,7 +105,7 @@ void connection_engine::impl::on_end(const frame_view& f) {
                     on_channel("end", f.channel) + ", where no session has begun"));
     return;
   }
-  auto e = spec::decode<spec::end>(f.performative);
+  auto e = performative<spec::end>(f);
   if (!e) {
     violation(condition_of(spec::amqp_error::decode_error, "invalid end frame: " + e.error().message()));
     return;

@@ -28,6 +28,10 @@ struct session_endpoint {
   bool any_incoming = false;  // a delivery arrived: last_incoming_id is set
   std::uint32_t last_incoming_id = 0;
   ring<delivery_handle> waiting;  // deliveries with frames held back by the peer's window
+  // The last link the peer attached and detached before this side answered, which the engine
+  // completed by itself (name and this side's role).
+  std::string last_completed;
+  role last_completed_role = role::sender;
 };
 
 struct link_endpoint {

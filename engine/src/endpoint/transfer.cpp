@@ -286,7 +286,8 @@ void connection_engine::impl::write_waiting(session_endpoint& s) {
 
 void connection_engine::impl::on_transfer(session_endpoint& s, session_handle sh,
                                           const frame_view& f) {
-  auto t = spec::decode<spec::transfer>(f.performative);
+  bytes_view payload;
+  auto t = performative<spec::transfer>(f, &payload);
   if (!t) {
     session_violation(sh, condition_of(spec::amqp_error::decode_error,
                                        "invalid transfer frame: " + t.error().message()));
@@ -309,7 +310,7 @@ void connection_engine::impl::on_transfer(session_endpoint& s, session_handle sh
                                            ", which no attached link uses"));
     return;
   }
-  if (!l->discarding && !l->status.detach_sent) on_link_transfer(s, sh, *l, h, *t, f.payload);
+  if (!l->discarding && !l->status.detach_sent) on_link_transfer(s, sh, *l, h, *t, payload);
   refill_incoming_window(s);
 }
 

@@ -23,7 +23,7 @@ result<frame_header> parse_frame_header(bytes_view bytes, std::uint32_t max_fram
 }
 
 result<frame_view> decode_frame_body(const frame_header& h, bytes_view body,
-                                     const decode_limits& limits) {
+                                     const decode_limits& limits, bool decode_performative) {
   if (h.size < frame_header_size) return decode_error{errc::frame_size_too_small, 0};
   if (h.doff < 2 || std::uint32_t{h.doff} * 4 > h.size)
     return decode_error{errc::invalid_data_offset, 0};
@@ -49,6 +49,7 @@ result<frame_view> decode_frame_body(const frame_header& h, bytes_view body,
   // The performative is a described type (spec Part 2, 2.3.2); anything else is refused
   // before the decoder spends time on it.
   if (rest[0] != format_code::described) return decode_error{errc::invalid_frame_body, ext};
+  if (!sasl && !decode_performative) return f;
   std::size_t used = 0;
   auto v = decode_value_prefix(rest, used, limits);
   if (!v) return decode_error{v.error().code, ext + v.error().offset};

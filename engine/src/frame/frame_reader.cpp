@@ -133,7 +133,8 @@ struct frame_reader_impl {
       whole = r.buffer_.view();
     }
 
-    auto f = decode_frame_body(*h, whole.subspan(frame_header_size), r.options_.decode);
+    auto f = decode_frame_body(*h, whole.subspan(frame_header_size), r.options_.decode,
+                               r.options_.decode_performative);
     if (!f) return fail(r, take, start + frame_header_size + f.error().offset, f.error().code);
     f->offset = start;
     // After the sasl-outcome the SASL layer is over: the next protocol header follows

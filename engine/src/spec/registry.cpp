@@ -63,14 +63,22 @@ constexpr auto sorted = [] {
   return t;
 }();
 
+// Every code is small (domain 0x00000000, ids below 0x80): a direct table, since a lookup
+// happens for every frame received.
+constexpr std::uint64_t code_limit = 0x80;
+static_assert(sorted.back().code < code_limit);
+constexpr auto by_code = [] {
+  std::array<const type_info*, code_limit> t{};
+  for (const type_info& i : sorted) t[i.code] = &i;
+  return t;
+}();
+
 }  // namespace
 
 std::span<const type_info> all_types() noexcept { return sorted; }
 
 const type_info* find_type(std::uint64_t code) noexcept {
-  auto it = std::lower_bound(sorted.begin(), sorted.end(), code,
-                             [](const type_info& t, std::uint64_t c) { return t.code < c; });
-  return it != sorted.end() && it->code == code ? &*it : nullptr;
+  return code < code_limit ? by_code[code] : nullptr;
 }
 
 const type_info* find_type(std::string_view symbol) noexcept {
