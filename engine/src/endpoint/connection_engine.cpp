@@ -31,13 +31,17 @@ void connection_engine::impl::guarded(F&& f) noexcept {
   try {
     f();
   } catch (const std::bad_alloc&) {
-    poisoned = true;
-    aborted = true;
-    input_ended = true;
-    close_sent = true;
-    out.clear();
-    out_pos = 0;
+    poison();
   }
+}
+
+void connection_engine::impl::poison() noexcept {
+  poisoned = true;
+  aborted = true;
+  input_ended = true;
+  close_sent = true;
+  out.clear();
+  out_pos = 0;
 }
 
 connection_engine::impl::impl(const engine_config& c)

@@ -95,6 +95,7 @@ class delivery_index {
   std::vector<entry>::const_iterator lower(std::uint32_t id) const noexcept {
     if (entries_.size() == head_) return entries_.end();
     const std::uint32_t base = entries_[head_].id;
+    if (static_cast<std::int32_t>(id - base) < 0) return entries_.end();  // older than any entry
     // Ids are usually consecutive: where the id would be if none was skipped is checked first.
     const std::size_t guess = head_ + (id - base);
     if (guess < entries_.size() && entries_[guess].id == id)

@@ -74,7 +74,8 @@ std::error_code connection_engine::impl::settle(delivery_handle h, const deliver
     queue_disposition(s->status.channel, l->status.role, d->status.id, true,
                       state.kind != delivery_state::type::none ? state : current);
   }
-  if (s) (d->outgoing ? s->outgoing : s->incoming).erase(d->status.id);
+  // A delivery the peer settled already left its session's index.
+  if (s && !d->status.remote_settled) (d->outgoing ? s->outgoing : s->incoming).erase(d->status.id);
   if (l && l->status.unsettled > 0) --l->status.unsettled;
   free_delivery(h);
   return {};

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <new>
 #include <optional>
 #include <string>
 
@@ -24,6 +25,8 @@ struct connection_engine::impl {
   // Runs a command: its result, or errc::engine_failed once the engine is poisoned.
   template <class F>
   auto command(F&& f) noexcept -> decltype(f());
+  // Out of memory: the state being changed may be half-changed, so nothing more is trusted.
+  void poison() noexcept;
 
   // --- input.cpp ---
   std::size_t feed(bytes_view bytes);
@@ -217,10 +220,15 @@ namespace amqp {
 template <class F>
 auto connection_engine::impl::command(F&& f) noexcept -> decltype(f()) {
   using R = decltype(f());
-  R r = R(make_error_code(errc::engine_failed));
-  guarded([&] { r = f(); });
-  if (poisoned) return R(make_error_code(errc::engine_failed));
-  return r;
+  if (!poisoned) {
+    try {
+      R r = f();
+      if (!poisoned) return r;
+    } catch (const std::bad_alloc&) {
+      poison();
+    }
+  }
+  return R(make_error_code(errc::engine_failed));
 }
 
 template <spec::composite T>

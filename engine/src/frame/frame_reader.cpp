@@ -85,12 +85,17 @@ struct frame_reader_impl {
     const std::uint64_t start = r.position_ - r.buffer_.size();
     const std::size_t buffered = r.buffer_.size();
 
-    // The 8 header bytes, from the buffer and then from input.
-    std::uint8_t head[frame_header_size];
+    // The 8 header bytes: in place when input holds them all (the usual case), else gathered
+    // from the buffer and then from input.
+    std::uint8_t gathered[frame_header_size];
+    const std::uint8_t* head = input.data();
     const std::size_t from_buffer = std::min(buffered, frame_header_size);
     const std::size_t from_input = std::min(frame_header_size - from_buffer, input.size());
-    if (from_buffer) std::memcpy(head, r.buffer_.data(), from_buffer);
-    if (from_input) std::memcpy(head + from_buffer, input.data(), from_input);
+    if (from_buffer > 0 || from_input < frame_header_size) {
+      if (from_buffer) std::memcpy(gathered, r.buffer_.data(), from_buffer);
+      if (from_input) std::memcpy(gathered + from_buffer, input.data(), from_input);
+      head = gathered;
+    }
     const std::size_t have = from_buffer + from_input;
 
     // The client side of a SASL exchange goes from its last SASL frame straight to the next
@@ -145,7 +150,7 @@ struct frame_reader_impl {
     r.position_ += take;
     read_result res;
     res.consumed = take;
-    res.item = *f;
+    res.item.emplace(std::in_place_type<frame_view>, *f);
     return res;
   }
 };
