@@ -323,5 +323,193 @@ TEST(frame_reader_errors, error_is_sticky) {
   EXPECT_EQ(r.position(), 4u);
 }
 
+// Frames whose performative is left to the caller (frame_reader_options::decode_performative).
+
+frame_reader_options lazy_options() {
+  frame_reader_options o;
+  o.decode_performative = false;
+  return o;
+}
+
+// Reads `stream` whole, one item per call, and returns its frames (views into `stream`).
+std::vector<frame_view> frames_of(const bytes& stream, const frame_reader_options& options) {
+  frame_reader r(options);
+  bytes_view in(stream);
+  std::vector<frame_view> frames;
+  while (!in.empty()) {
+    auto res = r.read(in);
+    EXPECT_FALSE(res.error) << res.error->message();
+    if (res.error || !res.item) break;
+    in = in.subspan(res.consumed);
+    if (auto* f = std::get_if<frame_view>(&*res.item)) frames.push_back(*f);
+  }
+  return frames;
+}
+
+TEST(frame_reader_lazy, the_frame_body_comes_back_whole_as_the_payload) {
+  const bytes body = cat({hex("00 53 14 c0 03 01 52 01"), hex("00 53 77 a1 02 68 69")});
+  const bytes stream =
+      cat({header_bytes(protocol_id::amqp), open_frame, raw_frame(0, 2, hex("e1 e2 e3 e4"), body)});
+  const std::vector<frame_view> frames = frames_of(stream, lazy_options());
+  ASSERT_EQ(frames.size(), 2u);
+
+  const frame_view& open = frames[0];
+  EXPECT_TRUE(open.performative.is_null());
+  EXPECT_FALSE(open.is_empty());
+  EXPECT_EQ(open.offset, 8u);
+  EXPECT_EQ(open.channel, 0);
+  EXPECT_TRUE(open.extended_header.empty());
+  // Viewed in place, from the first byte after the frame header to the end of the frame.
+  EXPECT_EQ(open.payload.data(), stream.data() + 16);
+  EXPECT_EQ(test::to_hex(open.payload), "00 53 10 c0 04 01 a1 01 63");
+
+  const frame_view& transfer = frames[1];
+  EXPECT_TRUE(transfer.performative.is_null());
+  EXPECT_FALSE(transfer.is_empty());
+  EXPECT_EQ(transfer.offset, 25u);
+  EXPECT_EQ(transfer.channel, 2);
+  EXPECT_EQ(test::to_hex(transfer.extended_header), "e1 e2 e3 e4");
+  // Performative and message bytes together, after the extended header.
+  EXPECT_EQ(test::to_hex(transfer.payload), test::to_hex(body));
+
+  // The caller decodes the performative from the payload, and finds the message bytes after it.
+  std::size_t used = 0;
+  auto t = spec::decode_prefix<spec::transfer>(transfer.payload, used);
+  ASSERT_TRUE(t) << t.error().message();
+  EXPECT_EQ(t->handle, 1u);
+  EXPECT_EQ(test::to_hex(transfer.payload.subspan(used)), "00 53 77 a1 02 68 69");
+
+  // The decoding reader splits the same bytes at the end of the performative.
+  const std::vector<frame_view> decoded = frames_of(stream, {});
+  ASSERT_EQ(decoded.size(), 2u);
+  EXPECT_FALSE(decoded[1].performative.is_null());
+  EXPECT_EQ(test::performative_bytes(decoded[1]).size(), used);
+  EXPECT_EQ(decoded[1].payload.data(), transfer.payload.data() + used);
+}
+
+TEST(frame_reader_lazy, an_empty_frame_is_still_empty) {
+  const bytes stream = cat({header_bytes(protocol_id::amqp), empty_frame_bytes(3),
+                            raw_frame(0, 1, hex("aa aa aa aa"), {}), open_frame});
+  const std::vector<frame_view> frames = frames_of(stream, lazy_options());
+  ASSERT_EQ(frames.size(), 3u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_TRUE(frames[i].is_empty()) << i;
+    EXPECT_TRUE(frames[i].performative.is_null()) << i;
+    EXPECT_TRUE(frames[i].payload.empty()) << i;
+  }
+  EXPECT_EQ(frames[0].channel, 3);
+  EXPECT_EQ(frames[1].channel, 1);
+  EXPECT_EQ(test::to_hex(frames[1].extended_header), "aa aa aa aa");
+  EXPECT_FALSE(frames[2].is_empty());
+}
+
+TEST(frame_reader_lazy, a_body_that_is_not_a_described_value_is_refused_at_the_same_offset) {
+  // The same streams and offsets as frame_reader_errors.invalid_frame_body, in both modes.
+  for (const frame_reader_options& options : {frame_reader_options{}, lazy_options()}) {
+    SCOPED_TRACE(options.decode_performative ? "decoding" : "lazy");
+    expect_error(cat({header_bytes(protocol_id::amqp), open_frame, raw_frame(0, 0, {}, hex("45"))}),
+                 2, errc::invalid_frame_body, 33, options);
+    expect_error(cat({header_bytes(protocol_id::amqp), open_frame,
+                      raw_frame(0, 0, hex("00 00 00 00"), hex("a1 01 61"))}),
+                 2, errc::invalid_frame_body, 37, options);
+    // A lone constructor byte that is not 0x00, then what would have been a fine performative.
+    expect_error(cat({header_bytes(protocol_id::amqp), raw_frame(0, 0, {}, hex("40 00 53 18 45"))}),
+                 1, errc::invalid_frame_body, 16, options);
+  }
+}
+
+TEST(frame_reader_lazy, a_malformed_performative_is_left_to_the_caller) {
+  struct bad_body {
+    bytes body;
+    errc code;
+    std::size_t offset;  // of the decoding reader's error, in the stream below
+  };
+  const bad_body cases[] = {
+      {hex("00 53 10 c0 04 01 a1 01 ff"), errc::invalid_utf8, 41},  // a container-id not UTF-8
+      {hex("00 53 10 c0 10 00"), errc::size_exceeds_input, 37},     // a list longer than the frame
+      {hex("00 53 10 c0 02 01 a1 01 ff"), errc::compound_size_mismatch, 40},
+      {hex("00 53"), errc::truncated, 35},  // the descriptor without its value
+      {hex("00 53 10 ff"), errc::unknown_format_code, 36},
+  };
+  for (const bad_body& c : cases) {
+    SCOPED_TRACE(test::to_hex(c.body));
+    const bytes stream = cat({header_bytes(protocol_id::amqp), open_frame,
+                              raw_frame(0, 4, {}, c.body), empty_frame_bytes(0)});
+    // The default reader validates the performative and fails on it.
+    expect_error(stream, 2, c.code, c.offset);
+    // The lazy reader returns the frame as it is, and goes on.
+    const std::vector<std::string> lines = items_of(stream, lazy_options());
+    ASSERT_EQ(lines.size(), 4u) << ::testing::PrintToString(lines);
+    EXPECT_EQ(lines[2], "amqp @25 ch 4 perf [] payload [" + test::to_hex(c.body) + "]");
+    EXPECT_EQ(lines[3], "amqp @" + std::to_string(33 + c.body.size()) + " ch 0 empty");
+    // Where the caller's own decoding finds the same fault.
+    const std::vector<frame_view> frames = frames_of(stream, lazy_options());
+    ASSERT_EQ(frames.size(), 3u);
+    std::size_t used = 0;
+    auto open = spec::decode_prefix<spec::open>(frames[1].payload, used);
+    ASSERT_FALSE(open);
+    EXPECT_EQ(open.error().code, c.code);
+    EXPECT_EQ(33 + open.error().offset, c.offset);
+  }
+}
+
+TEST(frame_reader_lazy, sasl_frames_are_still_decoded) {
+  const bytes init =
+      frame_bytes(frame_type::sasl, 0, spec::sasl_init{.mechanism = symbol_view{"ANONYMOUS"}});
+  const bytes stream = cat({header_bytes(protocol_id::sasl), init, outcome_frame,
+                            header_bytes(protocol_id::amqp), open_frame});
+  const std::vector<frame_view> frames = frames_of(stream, lazy_options());
+  ASSERT_EQ(frames.size(), 3u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(frames[i].type, frame_type::sasl) << i;
+    EXPECT_FALSE(frames[i].performative.is_null()) << i;
+    EXPECT_TRUE(frames[i].payload.empty()) << i;
+  }
+  EXPECT_TRUE(spec::decode<spec::sasl_init>(frames[0].performative));
+  EXPECT_EQ(test::to_hex(test::performative_bytes(frames[1])),
+            test::to_hex(bytes_view(outcome_body)));
+  // The decoded sasl-outcome ends the SASL layer: the AMQP header and an undecoded frame follow.
+  EXPECT_EQ(frames[2].type, frame_type::amqp);
+  EXPECT_TRUE(frames[2].performative.is_null());
+  EXPECT_EQ(frames[2].payload.size(), 9u);
+
+  // A SASL frame's body is checked as in the default mode.
+  const frame_reader_options lazy = lazy_options();
+  expect_error(cat({header_bytes(protocol_id::sasl),
+                    raw_frame(1, 0, {}, cat({bytes(outcome_body, outcome_body + 8), hex("ee")}))}),
+               1, errc::trailing_bytes, 24, lazy);
+  expect_error(
+      cat({header_bytes(protocol_id::sasl), raw_frame(1, 0, {}, hex("00 53 44 c0 03 01 50"))}), 1,
+      errc::size_exceeds_input, 20, lazy);
+  expect_error(cat({header_bytes(protocol_id::sasl), hex("00 00 00 08 02 01 00 00")}), 1,
+               errc::invalid_frame_body, 16, lazy);
+}
+
+TEST(frame_reader_lazy, split_reads_give_the_same_items) {
+  // read_every_way: whole, cut in two at every offset, one byte at a time.
+  const bytes payload = hex("00 53 75 a0 03 01 02 03");
+  const bytes stream = cat({header_bytes(protocol_id::amqp), open_frame,
+                            frame_bytes(frame_type::amqp, 1, spec::transfer{.handle = 1}, payload),
+                            empty_frame_bytes(1)});
+  const test::read_outcome lazy = test::read_every_way(stream, lazy_options());
+  const std::vector<std::string> expected = {
+      "header 0 1.0.0",
+      "amqp @8 ch 0 perf [] payload [00 53 10 c0 04 01 a1 01 63]",
+      "amqp @25 ch 1 perf [] payload [00 53 14 c0 03 01 52 01 00 53 75 a0 03 01 02 03]",
+      "amqp @49 ch 1 empty",
+  };
+  EXPECT_EQ(lazy.lines, expected);
+  EXPECT_EQ(lazy.position, stream.size());
+
+  // A stream with an undecodable performative: the lazy reader still reads it whole,
+  // however it is cut.
+  const bytes bad = cat({header_bytes(protocol_id::amqp),
+                         raw_frame(0, 0, {}, hex("00 53 10 c0 04 01 a1 01 ff")), open_frame});
+  EXPECT_EQ(items_of(bad, lazy_options()),
+            (std::vector<std::string>{
+                "header 0 1.0.0", "amqp @8 ch 0 perf [] payload [00 53 10 c0 04 01 a1 01 ff]",
+                "amqp @25 ch 0 perf [] payload [00 53 10 c0 04 01 a1 01 63]"}));
+}
+
 }  // namespace
 }  // namespace amqp
