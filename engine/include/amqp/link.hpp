@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "amqp/boxed.hpp"
 #include "amqp/codec/types.hpp"
 #include "amqp/codec/value.hpp"
 #include "amqp/condition.hpp"
@@ -100,19 +101,21 @@ struct link_status {
 };
 
 // What a delivery's state is (spec Part 3, 3.4): an outcome, or received (where a resumed
-// transfer may go on from), or none yet.
+// transfer may go on from), or none yet. Made and dropped for every message, so it stays
+// small: the rare error and annotations are boxed.
 struct delivery_state {
   enum class type : std::uint8_t { none, received, accepted, rejected, released, modified };
   type kind = type::none;
+  // modified
+  bool delivery_failed = false;
+  bool undeliverable_here = false;
   // received
   std::uint32_t section_number = 0;
   std::uint64_t section_offset = 0;
   // rejected
-  std::optional<condition> error;
-  // modified
-  bool delivery_failed = false;
-  bool undeliverable_here = false;
-  value message_annotations;  // null, or a map
+  boxed<condition> error;
+  // modified: a map, or none
+  boxed<value> message_annotations;
 
   static delivery_state accepted() { return {.kind = type::accepted}; }
   static delivery_state released() { return {.kind = type::released}; }
@@ -120,10 +123,9 @@ struct delivery_state {
     return {.kind = type::rejected, .error = std::move(why)};
   }
   static delivery_state modified(bool failed, bool undeliverable, value annotations = {}) {
-    return {.kind = type::modified,
-            .delivery_failed = failed,
-            .undeliverable_here = undeliverable,
-            .message_annotations = std::move(annotations)};
+    delivery_state s{.kind = type::modified, .delivery_failed = failed, .undeliverable_here = undeliverable};
+    if (!annotations.is_null()) s.message_annotations = std::move(annotations);
+    return s;
   }
   static delivery_state received(std::uint32_t section, std::uint64_t offset) {
     return {.kind = type::received, .section_number = section, .section_offset = offset};

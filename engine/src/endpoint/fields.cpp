@@ -118,7 +118,7 @@ value_view encode_state(const delivery_state& s, writer& scratch) {
       spec::modified m;
       if (s.delivery_failed) m.delivery_failed = true;
       if (s.undeliverable_here) m.undeliverable_here = true;
-      m.message_annotations = s.message_annotations;
+      if (s.message_annotations) m.message_annotations = *s.message_annotations;
       spec::encode(e, m);
       break;
     }
