@@ -7,6 +7,9 @@
 // byte is buffered.
 #include <algorithm>
 #include <cstring>
+#include <optional>
+#include <utility>
+#include <variant>
 
 #include "amqp/frame.hpp"
 #include "amqp/spec/constants.hpp"
@@ -77,6 +80,33 @@ struct frame_reader_impl {
     read_result res;
     res.consumed = take;
     res.item = *h;
+    return res;
+  }
+
+  // The common case for a reader that leaves performatives undecoded: a whole, well-formed
+  // AMQP frame at the start of input, nothing buffered. It is cut out in place with the checks
+  // of the general path below; anything else (a partial frame, any error) goes that way.
+  static std::optional<read_result> whole_undecoded_frame(frame_reader& r, bytes_view input) {
+    if (input.size() < frame_header_size) return std::nullopt;
+    const std::uint32_t size = detail::load_u32(input.data());
+    const std::uint32_t data_offset = std::uint32_t{input[4]} * 4;
+    if (size < frame_header_size || size > r.options_.max_frame_size || size > input.size() ||
+        data_offset < frame_header_size || data_offset > size ||
+        input[5] != static_cast<std::uint8_t>(frame_type::amqp))
+      return std::nullopt;
+    const bytes_view body = input.subspan(data_offset, size - data_offset);
+    // A frame body starts with a described value (spec Part 2, 2.3.2); an empty one is a
+    // heartbeat.
+    if (!body.empty() && body[0] != format_code::described) return std::nullopt;
+    read_result res;
+    res.consumed = size;
+    frame_view& f = std::get<frame_view>(res.item.emplace(std::in_place_type<frame_view>));
+    f.type = frame_type::amqp;
+    f.channel = static_cast<std::uint16_t>((input[6] << 8) | input[7]);
+    f.extended_header = input.subspan(frame_header_size, data_offset - frame_header_size);
+    f.payload = body;
+    f.offset = r.position_;
+    r.position_ += size;
     return res;
   }
 
@@ -179,6 +209,10 @@ frame_reader::read_result frame_reader::read(bytes_view input) {
     buffer_returned_ = false;
   }
   if (input.empty()) return {};
+  if (state_ == state::amqp_frames && buffer_.empty() && !options_.decode_performative) {
+    if (std::optional<read_result> r = frame_reader_impl::whole_undecoded_frame(*this, input))
+      return std::move(*r);
+  }
   switch (state_) {
     case state::header:
       return frame_reader_impl::header(*this, input);
