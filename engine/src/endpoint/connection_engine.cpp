@@ -108,7 +108,8 @@ std::optional<time_point> connection_engine::next_deadline() const noexcept {
 }
 
 std::optional<event> connection_engine::poll_event() {
-  return impl_->poisoned ? std::nullopt : impl_->events.pop();
+  if (impl_->poisoned) return std::nullopt;
+  return impl_->events.pop();  // built in the caller's place: an event is not moved again
 }
 
 bool connection_engine::wants_input() const noexcept {

@@ -16,9 +16,11 @@ class ring {
   std::size_t size() const noexcept { return size_; }
   bool empty() const noexcept { return size_ == 0; }
 
-  void push(T x) {
+  // Stores x in place (for a variant, an alternative is assigned straight into the slot).
+  template <class U>
+  void push(U&& x) {
     if (size_ == slots_.size()) grow();
-    slots_[(head_ + size_) % slots_.size()] = std::move(x);
+    slots_[(head_ + size_) % slots_.size()] = std::forward<U>(x);
     ++size_;
   }
   T& front() noexcept { return slots_[head_]; }

@@ -7,8 +7,6 @@
 // byte is buffered.
 #include <algorithm>
 #include <cstring>
-#include <optional>
-#include <utility>
 #include <variant>
 
 #include "amqp/frame.hpp"
@@ -84,21 +82,21 @@ struct frame_reader_impl {
   }
 
   // The common case for a reader that leaves performatives undecoded: a whole, well-formed
-  // AMQP frame at the start of input, nothing buffered. It is cut out in place with the checks
-  // of the general path below; anything else (a partial frame, any error) goes that way.
-  static std::optional<read_result> whole_undecoded_frame(frame_reader& r, bytes_view input) {
-    if (input.size() < frame_header_size) return std::nullopt;
+  // AMQP frame at the start of input, nothing buffered, is cut out in place into `res` with the
+  // checks of the general path below; anything else (a partial frame, any error) returns false
+  // and goes that way.
+  static bool whole_undecoded_frame(frame_reader& r, bytes_view input, read_result& res) {
+    if (input.size() < frame_header_size) return false;
     const std::uint32_t size = detail::load_u32(input.data());
     const std::uint32_t data_offset = std::uint32_t{input[4]} * 4;
     if (size < frame_header_size || size > r.options_.max_frame_size || size > input.size() ||
         data_offset < frame_header_size || data_offset > size ||
         input[5] != static_cast<std::uint8_t>(frame_type::amqp))
-      return std::nullopt;
+      return false;
     const bytes_view body = input.subspan(data_offset, size - data_offset);
     // A frame body starts with a described value (spec Part 2, 2.3.2); an empty one is a
     // heartbeat.
-    if (!body.empty() && body[0] != format_code::described) return std::nullopt;
-    read_result res;
+    if (!body.empty() && body[0] != format_code::described) return false;
     res.consumed = size;
     frame_view& f = std::get<frame_view>(res.item.emplace(std::in_place_type<frame_view>));
     f.type = frame_type::amqp;
@@ -107,7 +105,7 @@ struct frame_reader_impl {
     f.payload = body;
     f.offset = r.position_;
     r.position_ += size;
-    return res;
+    return true;
   }
 
   static read_result frame(frame_reader& r, bytes_view input) {
@@ -210,8 +208,8 @@ frame_reader::read_result frame_reader::read(bytes_view input) {
   }
   if (input.empty()) return {};
   if (state_ == state::amqp_frames && buffer_.empty() && !options_.decode_performative) {
-    if (std::optional<read_result> r = frame_reader_impl::whole_undecoded_frame(*this, input))
-      return std::move(*r);
+    read_result res;
+    if (frame_reader_impl::whole_undecoded_frame(*this, input, res)) return res;
   }
   switch (state_) {
     case state::header:
