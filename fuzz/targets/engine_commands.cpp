@@ -167,18 +167,7 @@ class conversation {
   }
 
   void after_step() {
-    // Reading may have stopped on waiting events: poll, then read on, a few rounds.
-    for (int round = 0; round < 4; ++round) {
-      poll(client_);
-      poll(server_);
-      if (two_engines::read(client_, now_) + two_engines::read(server_, now_) == 0) break;
-    }
-    poll(client_);
-    poll(server_);
-    two_engines::propagate_eof(client_, server_, now_);
-    two_engines::propagate_eof(server_, client_, now_);
-    poll(client_);
-    poll(server_);
+    two_engines::read_all(client_, server_, now_, 4, [this](side& s) { poll(s); });
     check_credit(client_, server_);
     check_credit(server_, client_);
   }
@@ -599,14 +588,7 @@ class conversation {
     two_engines::tick(client_, now_);
     two_engines::tick(server_, now_);
     settle_down();
-    for (side* s : {&client_, &server_}) {
-      if (!s->eof) {
-        s->eof = true;
-        s->engine.feed_eof(now_);
-      }
-      poll(*s);
-      (void)two_engines::take(*s, ~std::size_t{0});
-    }
+    two_engines::end_inputs(client_, server_, now_, [this](side& s) { poll(s); });
     for (side* s : {&client_, &server_}) {
       if (s->aborted) {
         s->expect(s->engine.is_finished(), "an aborted engine is not finished");
@@ -619,22 +601,7 @@ class conversation {
 
   // Moves all bytes both ways and answers all events until nothing moves any more.
   void settle_down() {
-    for (int round = 0; round < 100000; ++round) {
-      const std::vector<std::uint8_t> a = two_engines::take(client_, ~std::size_t{0});
-      server_.inbox.insert(server_.inbox.end(), a.begin(), a.end());
-      const std::vector<std::uint8_t> b = two_engines::take(server_, ~std::size_t{0});
-      client_.inbox.insert(client_.inbox.end(), b.begin(), b.end());
-      const std::size_t inboxes = client_.inbox.size() + server_.inbox.size();
-      after_step();
-      if (a.empty() && b.empty() && client_.inbox.size() + server_.inbox.size() == inboxes) {
-        // Nothing to write and nothing polled: an engine that still leaves input unread has
-        // stalled its peer for good.
-        client_.expect(client_.inbox.empty(), "feed() leaves input unread with nothing to do");
-        server_.expect(server_.inbox.empty(), "feed() leaves input unread with nothing to do");
-        return;
-      }
-    }
-    client_.expect(false, "two engines keep talking with no end");
+    two_engines::deliver_all(client_, server_, 100000, [this] { after_step(); });
   }
 
   fuzz_data in_;

@@ -158,17 +158,7 @@ class pair_run {
   }
 
   void after_step() {
-    for (int round = 0; round < 64; ++round) {
-      poll(client_);
-      poll(server_);
-      if (two_engines::read(client_, now_) + two_engines::read(server_, now_) == 0) break;
-    }
-    poll(client_);
-    poll(server_);
-    two_engines::propagate_eof(client_, server_, now_);
-    two_engines::propagate_eof(server_, client_, now_);
-    poll(client_);
-    poll(server_);
+    two_engines::read_all(client_, server_, now_, 64, [this](side& s) { poll(s); });
   }
 
   // --- the script ------------------------------------------------------------------------
@@ -354,14 +344,7 @@ class pair_run {
     two_engines::tick(client_, now_);
     two_engines::tick(server_, now_);
     deliver_all();
-    for (side* s : {&client_, &server_}) {
-      if (!s->eof) {
-        s->eof = true;
-        s->engine.feed_eof(now_);
-      }
-      poll(*s);
-      (void)two_engines::take(*s, ~std::size_t{0});
-    }
+    two_engines::end_inputs(client_, server_, now_, [this](side& s) { poll(s); });
     for (side* s : {&client_, &server_}) {
       s->expect(s->closed, "no transport_closed after both inputs ended");
       two_engines::settle_all_and_check_end(*s);
@@ -383,15 +366,7 @@ class pair_run {
 
   // Unaltered delivery of everything both ways until nothing moves.
   void deliver_all() {
-    for (int round = 0; round < 2000; ++round) {
-      const std::vector<std::uint8_t> a = two_engines::take(client_, ~std::size_t{0});
-      server_.inbox.insert(server_.inbox.end(), a.begin(), a.end());
-      const std::vector<std::uint8_t> b = two_engines::take(server_, ~std::size_t{0});
-      client_.inbox.insert(client_.inbox.end(), b.begin(), b.end());
-      after_step();
-      if (a.empty() && b.empty()) return;
-    }
-    client_.expect(false, "two engines keep talking with no end");
+    two_engines::deliver_all(client_, server_, 2000, [this] { after_step(); });
   }
 
   fuzz_data in_;

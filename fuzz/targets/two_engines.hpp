@@ -176,6 +176,58 @@ std::size_t poll(side& s, Answer&& answer) {
   return total;
 }
 
+// Reading stops while events wait: polls both sides (`poll(side)` answers the events), then
+// lets them read on, for up to `rounds` rounds; then a finished side's end reaches its peer.
+template <class Poll>
+void read_all(side& a, side& b, amqp::time_point now, int rounds, Poll&& poll) {
+  for (int round = 0; round < rounds; ++round) {
+    poll(a);
+    poll(b);
+    if (read(a, now) + read(b, now) == 0) break;
+  }
+  poll(a);
+  poll(b);
+  propagate_eof(a, b, now);
+  propagate_eof(b, a, now);
+  poll(a);
+  poll(b);
+}
+
+// Hands each side all the other wrote, unaltered, and runs `step()` (which reads and answers),
+// until a round in which neither writes nor reads anything. Then both inboxes must be empty:
+// an engine that leaves input unread with nothing else to do has stalled its peer for good.
+// `rounds` bounds a conversation that would never end.
+template <class Step>
+void deliver_all(side& a, side& b, int rounds, Step&& step) {
+  for (int round = 0; round < rounds; ++round) {
+    const std::vector<std::uint8_t> from_a = take(a, ~std::size_t{0});
+    b.inbox.insert(b.inbox.end(), from_a.begin(), from_a.end());
+    const std::vector<std::uint8_t> from_b = take(b, ~std::size_t{0});
+    a.inbox.insert(a.inbox.end(), from_b.begin(), from_b.end());
+    const std::size_t waiting = a.inbox.size() + b.inbox.size();
+    step();
+    if (from_a.empty() && from_b.empty() && a.inbox.size() + b.inbox.size() == waiting) {
+      a.expect(a.inbox.empty(), "feed() leaves input unread with nothing to do");
+      b.expect(b.inbox.empty(), "feed() leaves input unread with nothing to do");
+      return;
+    }
+  }
+  a.expect(false, "two engines keep talking with no end");
+}
+
+// Both transports end: each side learns that its input ended, answers, and writes its last.
+template <class Poll>
+void end_inputs(side& a, side& b, amqp::time_point now, Poll&& poll) {
+  for (side* s : {&a, &b}) {
+    if (!s->eof) {
+      s->eof = true;
+      s->engine.feed_eof(now);
+    }
+    poll(*s);
+    (void)take(*s, ~std::size_t{0});
+  }
+}
+
 // The end: every delivery the application still holds is settled, then nothing may be left.
 inline void settle_all_and_check_end(side& s) {
   for (amqp::delivery_handle d : s.check.live_deliveries(s.engine)) {
