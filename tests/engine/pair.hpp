@@ -16,18 +16,13 @@
 
 #include "amqp/engine.hpp"
 #include "amqp/trace.hpp"
+#include "support/trace_lines.hpp"
 
 namespace amqp::test {
 
-// Collects trace lines; the engines' outgoing frames are what crossed the wire.
-struct trace_lines {
-  std::vector<std::string> lines;
-  text_trace_sink sink{[this](std::string_view l) { lines.emplace_back(l); }};
-};
-
 struct engine_side {
   explicit engine_side(engine_config config);
-  trace_lines trace;
+  trace_lines trace;  // the frames it wrote ("-> ") and read ("<- ")
   connection_engine engine;
   std::vector<event> events;  // every event polled so far
   bool eof_sent = false;      // the other side was told that this one's output ended

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "amqp/engine.hpp"
+#include "exchange.hpp"
 #include "proton_peer.hpp"
 
 namespace amqp {
@@ -25,28 +26,7 @@ struct interop {
 
   // Moves bytes both ways until neither side writes, passing on the end of each stream.
   void pump() {
-    for (int round = 0; round < 1000; ++round) {
-      std::size_t moved = 0;
-      if (const bytes_view out = ours.pending_output(); !out.empty()) {
-        const std::size_t taken = theirs.feed(out);
-        ours.consume_output(out.size());  // what Proton did not take, it will never read
-        moved += taken;
-      }
-      if (const auto out = theirs.output(); !out.empty()) {
-        const std::size_t n = out.size();
-        std::size_t used = ours.feed(out, now);
-        while (used < n) {
-          drain();
-          used += ours.feed(out.subspan(used), now);
-        }
-        theirs.consume_output(n);
-        moved += n;
-      }
-      if (ours.is_finished() && !theirs.input_closed()) theirs.feed_eof();
-      if (theirs.output_closed() && ours.wants_input()) ours.feed_eof(now);
-      drain();
-      if (moved == 0) break;
-    }
+    test::exchange(ours, theirs, now, 1000, [this] { drain(); });
   }
   void advance(std::chrono::milliseconds d) {
     now += d;
