@@ -67,21 +67,18 @@ TEST(link_interop, credit_proton_grants_while_our_deliveries_are_in_flight_count
   // Proton's flow names the delivery-count it has seen, behind ours by what is on the wire:
   // our credit is its count plus its credit minus ours (spec Part 2, 2.6.7).
   link_interop i(engine_role::client, proton_server({.auto_answer_links = false}));
-  auto l = i.ours.attach_sender(i.our_session, {.name = "s", .target = terminus{.address = "q"}});
-  ASSERT_TRUE(l);
-  i.pump();
-  const test::link_handle t = i.theirs.find_link("s").value();
+  const auto [l, t] = i.our_link(role::sender, {.name = "s", .target = terminus{.address = "q"}});
   i.theirs.answer(t, {.target = "q"});
   i.theirs.flow(t, 10);
   i.pump();
-  for (int k = 0; k < 4; ++k) ASSERT_TRUE(i.ours.send(*l, pattern(10), {.settled = true}));
-  EXPECT_EQ(i.ours.link(*l)->credit, 6u);
+  for (int k = 0; k < 4; ++k) ASSERT_TRUE(i.ours.send(l, pattern(10), {.settled = true}));
+  EXPECT_EQ(i.ours.link(l)->credit, 6u);
   i.theirs.flow(t, 5);    // Proton has seen none of the four yet
   i.feed_ours(1u << 20);  // its flow crosses our transfers
   EXPECT_NE(i.they_sent("@flow").back().find("delivery-count: uint 0, link-credit: uint 15"),
             std::string::npos)
       << i.they_sent("@flow").back();
-  EXPECT_EQ(i.ours.link(*l)->credit, 11u);
+  EXPECT_EQ(i.ours.link(l)->credit, 11u);
   i.pump();
   EXPECT_EQ(i.theirs.received().size(), 4u);
   EXPECT_EQ(i.theirs.credit(t), 11);
@@ -170,21 +167,18 @@ TEST(link_interop, a_drain_completed_while_our_deliveries_wait_for_the_window_ke
       proton_server(
           {.max_frame_size = 512, .session_incoming_capacity = 2048, .auto_answer_links = false}),
       small);
-  auto l = i.ours.attach_sender(i.our_session, {.name = "s", .target = terminus{.address = "q"}});
-  ASSERT_TRUE(l);
-  i.pump();
-  const test::link_handle t = i.theirs.find_link("s").value();
+  const auto [l, t] = i.our_link(role::sender, {.name = "s", .target = terminus{.address = "q"}});
   i.theirs.answer(t, {.target = "q"});
   i.theirs.flow(t, 10);
   i.pump();
   ASSERT_EQ(i.ours.session(i.our_session)->remote_incoming_window, 4u);
-  for (int k = 0; k < 3; ++k) ASSERT_TRUE(i.ours.send(*l, pattern(2000), {.settled = true}));
-  EXPECT_EQ(i.ours.link(*l)->queued, 3u);
+  for (int k = 0; k < 3; ++k) ASSERT_TRUE(i.ours.send(l, pattern(2000), {.settled = true}));
+  EXPECT_EQ(i.ours.link(l)->queued, 3u);
   i.theirs.drain(t, 0);
   i.feed_ours(1u << 20);  // the drain reaches us before our transfers reach Proton
-  ASSERT_TRUE(i.ours.link(*l)->drain);
-  ASSERT_FALSE(i.ours.complete_drain(*l));
-  EXPECT_EQ(i.ours.link(*l)->delivery_count, 10u);
+  ASSERT_TRUE(i.ours.link(l)->drain);
+  ASSERT_FALSE(i.ours.complete_drain(l));
+  EXPECT_EQ(i.ours.link(l)->delivery_count, 10u);
   i.pump();
   ASSERT_EQ(i.theirs.received().size(), 3u);
   EXPECT_EQ(i.theirs.credit(t), 0);
@@ -195,9 +189,9 @@ TEST(link_interop, a_drain_completed_while_our_deliveries_wait_for_the_window_ke
   EXPECT_NE(i.they_sent("@flow").back().find("delivery-count: uint 10, link-credit: uint 5"),
             std::string::npos)
       << i.they_sent("@flow").back();
-  EXPECT_EQ(i.ours.link(*l)->credit, 5u);
+  EXPECT_EQ(i.ours.link(l)->credit, 5u);
   int sent = 0;
-  while (i.ours.send(*l, pattern(10), {.settled = true})) ++sent;
+  while (i.ours.send(l, pattern(10), {.settled = true})) ++sent;
   i.pump();
   EXPECT_EQ(sent, 5);
   EXPECT_EQ(i.theirs.received().size(), 8u);
@@ -206,12 +200,9 @@ TEST(link_interop, a_drain_completed_while_our_deliveries_wait_for_the_window_ke
 
 TEST(link_interop, our_receiver_drains_a_proton_sender) {
   link_interop i(engine_role::client, proton_server({.auto_answer_links = false}));
-  auto l = i.ours.attach_receiver(i.our_session, {.name = "r", .source = terminus{.address = "q"}});
-  ASSERT_TRUE(l);
-  i.pump();
-  const test::link_handle t = i.theirs.find_link("r").value();
+  const auto [l, t] = i.our_link(role::receiver, {.name = "r", .source = terminus{.address = "q"}});
   i.theirs.answer(t, {.source = "q"});
-  ASSERT_FALSE(i.ours.grant_credit(*l, 5));
+  ASSERT_FALSE(i.ours.grant_credit(l, 5));
   i.pump();
   i.theirs.send(t, "a", pattern(10), true);
   i.theirs.send(t, "b", pattern(10), true);
@@ -220,19 +211,19 @@ TEST(link_interop, our_receiver_drains_a_proton_sender) {
 
   // Proton hands the three credits left back at once (auto_drain).
   std::size_t mark = i.events.size();
-  ASSERT_FALSE(i.ours.drain(*l));
-  EXPECT_TRUE(i.ours.link(*l)->drain);
+  ASSERT_FALSE(i.ours.drain(l));
+  EXPECT_TRUE(i.ours.link(l)->drain);
   EXPECT_NE(i.we_sent("@flow").back().find("drain: true"), std::string::npos);
   i.pump();
   EXPECT_EQ(i.all<link_drained>(mark).size(), 1u);
   EXPECT_EQ(i.theirs.credit_drained(t), 3);
-  EXPECT_EQ(i.ours.link(*l)->credit, 0u);
-  EXPECT_EQ(i.ours.link(*l)->delivery_count, 5u);
-  EXPECT_FALSE(i.ours.link(*l)->drain);
+  EXPECT_EQ(i.ours.link(l)->credit, 0u);
+  EXPECT_EQ(i.ours.link(l)->delivery_count, 5u);
+  EXPECT_FALSE(i.ours.link(l)->drain);
 
   // Nothing to drain: done at once.
   mark = i.events.size();
-  ASSERT_FALSE(i.ours.drain(*l));
+  ASSERT_FALSE(i.ours.drain(l));
   i.pump();
   EXPECT_EQ(i.all<link_drained>(mark).size(), 1u);
   EXPECT_EQ(i.we_sent("@flow").size(), 2u);  // the credit, the first drain: no flow for this one

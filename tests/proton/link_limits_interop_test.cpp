@@ -87,15 +87,12 @@ TEST(link_interop, our_links_closed_or_detached_with_an_error_tell_proton_why) {
 
 TEST(link_interop, a_proton_link_closed_with_an_error_leaves_our_unsettled_deliveries_in_doubt) {
   link_interop i(engine_role::client, proton_server({.auto_answer_links = false}));
-  auto l = i.ours.attach_sender(i.our_session, {.name = "s", .target = terminus{.address = "q"}});
-  ASSERT_TRUE(l);
-  i.pump();
-  const test::link_handle t = i.theirs.find_link("s").value();
+  const auto [l, t] = i.our_link(role::sender, {.name = "s", .target = terminus{.address = "q"}});
   i.theirs.answer(t, {.target = "q"});
   i.theirs.flow(t, 5);
   i.pump();
-  auto a = i.ours.send(*l, pattern(20, 1));
-  auto b = i.ours.send(*l, pattern(20, 2));
+  auto a = i.ours.send(l, pattern(20, 1));
+  auto b = i.ours.send(l, pattern(20, 2));
   ASSERT_TRUE(a && b);
   i.pump();
   ASSERT_EQ(i.theirs.received().size(), 2u);
@@ -105,16 +102,16 @@ TEST(link_interop, a_proton_link_closed_with_an_error_leaves_our_unsettled_deliv
   i.pump();
   const auto detached = i.all<peer_detached>();
   ASSERT_EQ(detached.size(), 1u);
-  EXPECT_EQ(detached[0].link, *l);
+  EXPECT_EQ(detached[0].link, l);
   EXPECT_TRUE(detached[0].closed);
   ASSERT_TRUE(detached[0].error);
   EXPECT_EQ(*detached[0].error, (condition{"amqp:resource-deleted", "queue deleted", info}));
   EXPECT_FALSE(i.find<delivery_in_doubt>());  // not before the link is over
-  EXPECT_EQ(i.ours.send(*l, pattern(20)).error(), make_error_code(errc::wrong_state));
+  EXPECT_EQ(i.ours.send(l, pattern(20)).error(), make_error_code(errc::wrong_state));
 
-  ASSERT_FALSE(i.ours.close_link(*l));
+  ASSERT_FALSE(i.ours.close_link(l));
   i.pump();
-  EXPECT_EQ(i.ours.link(*l), nullptr);
+  EXPECT_EQ(i.ours.link(l), nullptr);
   EXPECT_EQ(i.theirs.state(t),
             (test::endpoint_state{test::endpoint::closed, test::endpoint::closed}));
   const auto doubts = i.all<delivery_in_doubt>();
