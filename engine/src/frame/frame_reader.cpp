@@ -87,12 +87,10 @@ struct frame_reader_impl {
   // and goes that way.
   static bool whole_undecoded_frame(frame_reader& r, bytes_view input, read_result& res) {
     if (input.size() < frame_header_size) return false;
-    const std::uint32_t size = detail::load_u32(input.data());
-    const std::uint32_t data_offset = std::uint32_t{input[4]} * 4;
-    if (size < frame_header_size || size > r.options_.max_frame_size || size > input.size() ||
-        data_offset < frame_header_size || data_offset > size ||
-        input[5] != static_cast<std::uint8_t>(frame_type::amqp))
-      return false;
+    const auto h = parse_frame_header(input.first(frame_header_size), r.options_.max_frame_size);
+    if (!h || h->type != frame_type::amqp || h->size > input.size()) return false;
+    const std::uint32_t size = h->size;
+    const std::uint32_t data_offset = std::uint32_t{h->doff} * 4;
     const bytes_view body = input.subspan(data_offset, size - data_offset);
     // A frame body starts with a described value (spec Part 2, 2.3.2); an empty one is a
     // heartbeat.
@@ -100,7 +98,7 @@ struct frame_reader_impl {
     res.consumed = size;
     frame_view& f = std::get<frame_view>(res.item.emplace(std::in_place_type<frame_view>));
     f.type = frame_type::amqp;
-    f.channel = static_cast<std::uint16_t>((input[6] << 8) | input[7]);
+    f.channel = h->channel;
     f.extended_header = input.subspan(frame_header_size, data_offset - frame_header_size);
     f.payload = body;
     f.offset = r.position_;
