@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 JOBS=$(nproc 2>/dev/null || echo 2)
-BUILD_PACKAGES=(cmake ninja-build g++ pkg-config libgtest-dev libgmock-dev libtinyxml2-dev)
+BUILD_PACKAGES=(cmake ninja-build g++ pkg-config libgtest-dev libgmock-dev libtinyxml2-dev libssl-dev)
 TEST_PACKAGES=(python3-qpid-proton libqpid-proton11-dev)
 FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev llvm-14)
 BENCH_PACKAGES=(libbenchmark-dev libqpid-proton11-dev)
