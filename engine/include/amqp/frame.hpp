@@ -21,6 +21,7 @@
 #include <variant>
 
 #include "amqp/codec/decoder.hpp"
+#include "amqp/codec/detail/bytes.hpp"
 #include "amqp/codec/value_view.hpp"
 #include "amqp/codec/writer.hpp"
 #include "amqp/errors.hpp"
@@ -66,7 +67,24 @@ struct frame_header {
 // when size > max_frame_size, errc::invalid_data_offset (offset 4) when doff < 2 or
 // doff * 4 > size, errc::unknown_frame_type (offset 5) when the type is neither 0 nor 1.
 // Fewer than 8 bytes is errc::truncated at bytes.size(). max_frame_size is used as given.
-result<frame_header> parse_frame_header(bytes_view bytes, std::uint32_t max_frame_size);
+// Inline: every frame read goes through it.
+inline result<frame_header> parse_frame_header(bytes_view bytes, std::uint32_t max_frame_size) {
+  if (bytes.size() < frame_header_size) return decode_error{errc::truncated, bytes.size()};
+  frame_header h;
+  h.size = detail::load_be32(bytes.data());
+  h.doff = bytes[4];
+  const std::uint8_t type = bytes[5];
+  h.channel = static_cast<std::uint16_t>((bytes[6] << 8) | bytes[7]);
+  // Spec Part 2, 2.3.1: a size below the 8-byte header or a doff below 2 is malformed.
+  if (h.size < frame_header_size) return decode_error{errc::frame_size_too_small, 0};
+  if (h.size > max_frame_size) return decode_error{errc::frame_size_too_large, 0};
+  if (h.doff < 2 || std::uint32_t{h.doff} * 4 > h.size)
+    return decode_error{errc::invalid_data_offset, 4};
+  if (type > static_cast<std::uint8_t>(frame_type::sasl))
+    return decode_error{errc::unknown_frame_type, 5};
+  h.type = static_cast<frame_type>(type);
+  return h;
+}
 
 // A decoded frame; every view points into the bytes it was read from.
 struct frame_view {
@@ -136,9 +154,9 @@ class frame_reader {
  public:
   using item_type = std::variant<protocol_header, frame_view>;
   struct read_result {
-    std::size_t consumed = 0;              // bytes of `input` used, also on error
-    std::optional<item_type> item;         // a complete header or frame, if one ended
-    std::optional<decode_error> error;     // offset relative to the start of the stream
+    std::size_t consumed = 0;           // bytes of `input` used, also on error
+    std::optional<item_type> item;      // a complete header or frame, if one ended
+    std::optional<decode_error> error;  // offset relative to the start of the stream
   };
 
   explicit frame_reader(const frame_reader_options& options = {});

@@ -51,9 +51,10 @@ void connection_engine::impl::on_open(const frame_view& f) {
                {}});
     return;
   }
-  auto o = performative<spec::open>(f);
-  if (!o) {
-    violation(error_of(o.error().code, "invalid open frame: " + o.error().message()));
+  spec::open o;
+  const auto bad = performative(f, o);
+  if (bad) {
+    violation(error_of(bad->code, "invalid open frame: " + bad->message()));
     return;
   }
   if (open_received) {
@@ -61,21 +62,21 @@ void connection_engine::impl::on_open(const frame_view& f) {
     return;
   }
   open_received = true;
-  remote.container_id = std::string(o->container_id);
-  if (o->hostname) remote.hostname = std::string(*o->hostname);
-  remote.max_frame_size = o->max_frame_size;
-  remote.channel_max = o->channel_max;
-  if (o->idle_time_out) remote.idle_timeout = std::chrono::milliseconds(*o->idle_time_out);
-  remote.outgoing_locales = strings_of(o->outgoing_locales);
-  remote.incoming_locales = strings_of(o->incoming_locales);
-  remote.offered_capabilities = strings_of(o->offered_capabilities);
-  remote.desired_capabilities = strings_of(o->desired_capabilities);
-  if (!o->properties.is_null()) remote.properties = value::from_view(o->properties.view());
-  if (o->max_frame_size < spec::min_max_frame_size) {
+  remote.container_id = std::string(o.container_id);
+  if (o.hostname) remote.hostname = std::string(*o.hostname);
+  remote.max_frame_size = o.max_frame_size;
+  remote.channel_max = o.channel_max;
+  if (o.idle_time_out) remote.idle_timeout = std::chrono::milliseconds(*o.idle_time_out);
+  remote.outgoing_locales = strings_of(o.outgoing_locales);
+  remote.incoming_locales = strings_of(o.incoming_locales);
+  remote.offered_capabilities = strings_of(o.offered_capabilities);
+  remote.desired_capabilities = strings_of(o.desired_capabilities);
+  if (!o.properties.is_null()) remote.properties = value::from_view(o.properties.view());
+  if (o.max_frame_size < spec::min_max_frame_size) {
     // The peer could not take even the frames every peer must accept (spec Part 2, 2.7.1).
     open_received = false;  // frames stay within 512 bytes for the close
     violation({std::string(spec::amqp_error::frame_size_too_small.str),
-               "the peer's max-frame-size " + std::to_string(o->max_frame_size) +
+               "the peer's max-frame-size " + std::to_string(o.max_frame_size) +
                    " is below the minimum of 512",
                {}});
     return;
@@ -84,15 +85,16 @@ void connection_engine::impl::on_open(const frame_view& f) {
 }
 
 void connection_engine::impl::on_close(const frame_view& f) {
-  auto c = performative<spec::close>(f);
+  spec::close c;
+  const auto bad = performative(f, c);
   close_received = true;
   input_ended = true;
-  if (!c) {
+  if (bad) {
     // A close we cannot read still ends the conversation; report what was wrong with it.
-    if (!close_sent) violation(error_of(c.error().code, "invalid close frame: " + c.error().message()));
+    if (!close_sent) violation(error_of(bad->code, "invalid close frame: " + bad->message()));
   } else if (!discarding) {
     std::optional<condition> error;
-    if (c->error) error = condition::from(*c->error);
+    if (c.error) error = condition::from(*c.error);
     events.push(peer_closed{std::move(error)});
   }
   maybe_closed();

@@ -77,7 +77,7 @@ std::error_code connection_engine::impl::settle(delivery_handle h, const deliver
   // A delivery the peer settled already left its session's index.
   if (s && !d->status.remote_settled) (d->outgoing ? s->outgoing : s->incoming).erase(d->status.id);
   if (l && l->status.unsettled > 0) --l->status.unsettled;
-  free_delivery(h);
+  free_delivery(h, *d);
   return {};
 }
 
@@ -121,13 +121,14 @@ void connection_engine::impl::write_dispositions() {
 
 void connection_engine::impl::on_disposition(session_endpoint& s, session_handle sh,
                                              const frame_view& f) {
-  auto d = performative<spec::disposition>(f);
-  if (!d) {
+  spec::disposition d;
+  const auto bad = performative(f, d);
+  if (bad) {
     session_violation(sh, condition_of(spec::amqp_error::decode_error,
-                                       "invalid disposition frame: " + d.error().message()));
+                                       "invalid disposition frame: " + bad->message()));
     return;
   }
-  auto state = detail::state_of(d->state.view());
+  auto state = detail::state_of(d.state.view());
   if (!state) {
     session_violation(sh, condition_of(spec::amqp_error::decode_error,
                                        "invalid delivery state in a disposition: " +
@@ -135,15 +136,15 @@ void connection_engine::impl::on_disposition(session_endpoint& s, session_handle
     return;
   }
   // A receiver's disposition is about what this side sent, a sender's about what it received.
-  detail::delivery_index& index = d->role == role::receiver ? s.outgoing : s.incoming;
-  index.for_range(d->first, d->last.value_or(d->first), [&](std::uint32_t, std::uint32_t slot) {
+  detail::delivery_index& index = d.role == role::receiver ? s.outgoing : s.incoming;
+  index.for_range(d.first, d.last.value_or(d.first), [&](std::uint32_t, std::uint32_t slot) {
     delivery_endpoint& x = *deliveries.at(slot);
     if (state->kind != delivery_state::type::none) x.status.remote_state = *state;
-    if (d->settled) x.status.remote_settled = true;
+    if (d.settled) x.status.remote_settled = true;
     // A delivery still arriving is not the application's yet: it learns the state later.
     if (x.outgoing || x.reported)
-      events.push(disposition_received{deliveries.handle_of(slot), d->settled});
-    return d->settled;
+      events.push(disposition_received{deliveries.handle_of(slot), d.settled});
+    return d.settled;
   });
 }
 

@@ -36,18 +36,18 @@ struct connection_engine::impl {
   frame_view traced(const frame_view& f) const;
   const spec::type_info* performative_type(bytes_view body) const;
   // Decodes the performative that a frame's body (f.payload: the reader leaves it undecoded)
-  // starts with as a T, in one pass that checks every byte; `payload` receives the bytes
+  // starts with into `into`, in one pass that checks every byte; `payload` receives the bytes
   // after it. An error's offset counts from the start of the input stream.
   template <class T>
-  result<T> performative(const frame_view& f, bytes_view* payload = nullptr) const {
+  std::optional<decode_error> performative(const frame_view& f, T& into,
+                                           bytes_view* payload = nullptr) const {
     std::size_t used = 0;
-    result<T> r = spec::decode_prefix<T>(f.payload, used, config.limits.decode);
-    if (!r) {
-      return decode_error{r.error().code, static_cast<std::size_t>(f.offset) + frame_header_size +
-                                              f.extended_header.size() + r.error().offset};
+    if (auto e = spec::decode_prefix(f.payload, into, used, config.limits.decode)) {
+      return decode_error{e->code, static_cast<std::size_t>(f.offset) + frame_header_size +
+                                       f.extended_header.size() + e->offset};
     }
     if (payload) *payload = f.payload.subspan(used);
-    return r;
+    return std::nullopt;
   }
 
   // --- connection.cpp ---
@@ -81,7 +81,12 @@ struct connection_engine::impl {
   // The peer broke the protocol within session `h`: end it with `error`.
   void session_violation(session_handle h, condition error);
   // The session the peer sends on `channel`, or null.
-  detail::session_endpoint* by_remote(std::uint16_t channel, session_handle* h = nullptr);
+  detail::session_endpoint* by_remote(std::uint16_t channel, session_handle* h = nullptr) {
+    const std::uint32_t slot = remote_channels.get(channel);
+    if (slot == detail::number_map::none) return nullptr;
+    if (h) *h = sessions.handle_of(slot);
+    return sessions.at(slot);
+  }
   void forget_session(session_handle h);
 
   // --- link.cpp ---
@@ -94,7 +99,12 @@ struct connection_engine::impl {
   void link_violation(link_handle h, condition error);
   // The link whose handle the peer sends with, or null.
   detail::link_endpoint* by_remote_handle(detail::session_endpoint& s, std::uint32_t handle,
-                                          link_handle* h = nullptr);
+                                          link_handle* h = nullptr) {
+    const std::uint32_t slot = s.remote_handles.get(handle);
+    if (slot == detail::number_map::none) return nullptr;
+    if (h) *h = links.handle_of(slot);
+    return links.at(slot);
+  }
   // The link is over (both detaches exchanged, or its session or connection ended): its
   // handles are freed and the deliveries it sent that the peer did not settle are in doubt.
   void forget_link(link_handle h);
@@ -118,10 +128,11 @@ struct connection_engine::impl {
                                                 const send_options& options);
   std::error_code send_more(delivery_handle h, bytes_view message, bool more);
   std::error_code abort_delivery(delivery_handle h);
-  // Writes transfers of delivery `d` for `bytes` while the session window allows; returns how
-  // many of the bytes went out. `last`: no bytes follow these.
+  // Writes transfers of delivery `d` for `bytes` (`size` of them) while the session window
+  // allows; returns how many of the bytes went out. `last`: no bytes follow these.
   std::size_t write_transfers(detail::session_endpoint& s, detail::link_endpoint& l,
-                              detail::delivery_endpoint& d, message_parts bytes, bool last);
+                              detail::delivery_endpoint& d, message_parts bytes, std::size_t size,
+                              bool last);
   // Writes what the session's waiting deliveries hold, as far as its window now allows.
   void write_waiting(detail::session_endpoint& s);
   void on_transfer(detail::session_endpoint& s, session_handle sh, const frame_view& f);
@@ -133,9 +144,11 @@ struct connection_engine::impl {
     detail::delivery_endpoint* d = deliveries.find(h);
     return d && !d->abort_pending ? d : nullptr;
   }
-  // A delivery the application no longer holds: its buffer goes back to the pool.
+  // A delivery the application no longer holds: its buffer goes back to the pool. The second
+  // form takes the record the caller has just found.
   void free_delivery(delivery_handle h);
-  std::vector<std::uint8_t> take_buffer();
+  void free_delivery(delivery_handle h, detail::delivery_endpoint& d);
+  writer take_buffer();
 
   // --- disposition.cpp ---
   std::error_code update_state(delivery_handle h, const delivery_state& state);
@@ -176,13 +189,13 @@ struct connection_engine::impl {
   bool header_received = false;
   bool open_sent = false;
   bool open_received = false;
-  bool close_sent = false;      // or the output is over: nothing more will be sent
+  bool close_sent = false;  // or the output is over: nothing more will be sent
   bool close_received = false;
-  bool input_ended = false;   // end of input, an unreadable stream, or the peer's close
-  bool discarding = false;    // the engine closed on a violation: ignore all but close
+  bool input_ended = false;  // end of input, an unreadable stream, or the peer's close
+  bool discarding = false;   // the engine closed on a violation: ignore all but close
   bool closed_reported = false;
   bool aborted = false;
-  bool poisoned = false;        // out of memory: see guarded()
+  bool poisoned = false;                    // out of memory: see guarded()
   std::optional<condition> failure_reason;  // what transport_closed reports
 
   open_fields remote;
@@ -190,8 +203,8 @@ struct connection_engine::impl {
   detail::link_table links;
   detail::delivery_table deliveries;
   // Buffers of settled deliveries, kept for the next ones (bounded; see free_delivery).
-  std::vector<std::vector<std::uint8_t>> buffer_pool;
-  std::size_t buffer_pool_bytes = 0;  // their capacity
+  std::vector<writer> buffer_pool;
+  std::size_t buffer_pool_bytes = 0;   // their capacity
   std::uint64_t reassembly_bytes = 0;  // bytes of incoming deliveries not yet whole
   // Settlements and states not yet written: runs of consecutive delivery-ids with the same
   // state and settled flag (spec Part 2, 2.7.6), written before any other frame.
@@ -204,7 +217,7 @@ struct connection_engine::impl {
     delivery_state::type state;
   };
   std::vector<pending_disposition> dispositions;
-  writer state_scratch;  // the encoded state of the disposition being written
+  writer state_scratch;                // the encoded state of the disposition being written
   detail::number_map local_channels;   // channels this side sends on
   detail::number_map remote_channels;  // channels the peer sends on
   std::chrono::milliseconds local_idle{0};

@@ -23,24 +23,25 @@ std::uint32_t credit_between(std::uint32_t limit, std::uint32_t count) {
 }  // namespace
 
 void connection_engine::impl::on_flow(session_endpoint& s, session_handle sh, const frame_view& f) {
-  auto flow = performative<spec::flow>(f);
-  if (!flow) {
+  spec::flow flow;
+  const auto bad = performative(f, flow);
+  if (bad) {
     session_violation(sh, condition_of(spec::amqp_error::decode_error,
-                                       "invalid flow frame: " + flow.error().message()));
+                                       "invalid flow frame: " + bad->message()));
     return;
   }
-  on_session_flow(s, *flow);
-  if (flow->handle) {
+  on_session_flow(s, flow);
+  if (flow.handle) {
     link_handle h;
-    link_endpoint* l = by_remote_handle(s, *flow->handle, &h);
+    link_endpoint* l = by_remote_handle(s, *flow.handle, &h);
     if (!l) {
       session_violation(sh, condition_of(spec::session_error::unattached_handle,
-                                         "flow for handle " + std::to_string(*flow->handle) +
+                                         "flow for handle " + std::to_string(*flow.handle) +
                                              ", which no attached link uses"));
       return;
     }
-    if (!l->discarding && !l->status.detach_sent) on_link_flow(s, *l, h, *flow);
-  } else if (flow->echo && s.status.begin_sent) {
+    if (!l->discarding && !l->status.detach_sent) on_link_flow(s, *l, h, flow);
+  } else if (flow.echo && s.status.begin_sent) {
     write_flow(s, nullptr);  // unanswered, the session has no channel of ours to answer on
   }
   write_waiting(s);  // the peer's window may have opened

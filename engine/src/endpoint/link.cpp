@@ -30,38 +30,30 @@ std::string quoted(std::string_view name) {
 
 }  // namespace
 
-detail::link_endpoint* connection_engine::impl::by_remote_handle(session_endpoint& s,
-                                                                 std::uint32_t handle,
-                                                                 link_handle* h) {
-  const std::uint32_t slot = s.remote_handles.get(handle);
-  if (slot == number_map::none) return nullptr;
-  if (h) *h = links.handle_of(slot);
-  return links.at(slot);
-}
-
 void connection_engine::impl::on_attach(session_endpoint& s, session_handle sh,
                                         const frame_view& f) {
-  auto a = performative<spec::attach>(f);
-  if (!a) {
+  spec::attach a;
+  const auto bad = performative(f, a);
+  if (bad) {
     session_violation(sh, condition_of(spec::amqp_error::decode_error,
-                                       "invalid attach frame: " + a.error().message()));
+                                       "invalid attach frame: " + bad->message()));
     return;
   }
-  const std::string what = "attach of link " + quoted(a->name) + " with handle " +
-                           std::to_string(a->handle);
+  const std::string what = "attach of link " + quoted(a.name) + " with handle " +
+                           std::to_string(a.handle);
   // The limit this side announces (or will, when a pipelined attach comes before its begin).
-  if (a->handle > config.limits.handle_max) {
+  if (a.handle > config.limits.handle_max) {
     session_violation(sh, condition_of(spec::amqp_error::not_allowed,
                                        what + ", above the handle-max of " +
                                            std::to_string(config.limits.handle_max)));
     return;
   }
-  if (s.remote_handles.get(a->handle) != number_map::none) {
+  if (s.remote_handles.get(a.handle) != number_map::none) {
     session_violation(sh, condition_of(spec::session_error::handle_in_use,
                                        what + ", which an attached link already uses"));
     return;
   }
-  const role mine = a->role == role::sender ? role::receiver : role::sender;
+  const role mine = a.role == role::sender ? role::receiver : role::sender;
   // A name names one link in each direction (spec Part 2, 2.6.1): an attach for a link whose
   // attach already stands (no detach came for it) means the peer lost track of its links.
   // Refusing only the new handle would not do: completing a refused link takes an attach
@@ -69,7 +61,7 @@ void connection_engine::impl::on_attach(session_endpoint& s, session_handle sh,
   bool attached = false;
   s.remote_handles.for_each([&](std::uint32_t, std::uint32_t slot) {
     const link_endpoint* l = links.at(slot);
-    attached = attached || (l && l->status.role == mine && l->status.name == a->name);
+    attached = attached || (l && l->status.role == mine && l->status.name == a.name);
   });
   if (attached) {
     session_violation(sh, condition_of(spec::amqp_error::illegal_state,
@@ -82,7 +74,7 @@ void connection_engine::impl::on_attach(session_endpoint& s, session_handle sh,
   s.local_handles.for_each([&](std::uint32_t, std::uint32_t slot) {
     const link_endpoint* l = links.at(slot);
     if (!answer && l && !l->status.attach_received && l->status.role == mine &&
-        l->status.name == a->name) {
+        l->status.name == a.name) {
       h = links.handle_of(slot);
       answer = true;
     }
@@ -91,30 +83,30 @@ void connection_engine::impl::on_attach(session_endpoint& s, session_handle sh,
     h = links.emplace();
     link_status& st = links.find(h)->status;
     st.session = sh;
-    st.name = std::string(a->name);
+    st.name = std::string(a.name);
     st.role = mine;
   }
   link_endpoint& l = *links.find(h);
   link_status& st = l.status;
-  st.remote_handle = a->handle;
+  st.remote_handle = a.handle;
   st.attach_received = true;
-  s.remote_handles.set(a->handle, h.slot);
-  if (a->role == role::sender) {
-    st.snd_settle_mode = a->snd_settle_mode;
-    if (!answer) st.rcv_settle_mode = a->rcv_settle_mode;
+  s.remote_handles.set(a.handle, h.slot);
+  if (a.role == role::sender) {
+    st.snd_settle_mode = a.snd_settle_mode;
+    if (!answer) st.rcv_settle_mode = a.rcv_settle_mode;
     // The sender's count rules (spec 2.6.7); credit granted before it arrived still holds.
-    st.delivery_count = a->initial_delivery_count.value_or(0);
+    st.delivery_count = a.initial_delivery_count.value_or(0);
     l.credit_limit = st.delivery_count + st.credit;
   } else {
-    st.rcv_settle_mode = a->rcv_settle_mode;
-    if (!answer) st.snd_settle_mode = a->snd_settle_mode;
+    st.rcv_settle_mode = a.rcv_settle_mode;
+    if (!answer) st.snd_settle_mode = a.snd_settle_mode;
   }
-  st.remote_max_message_size = a->max_message_size.value_or(0);
-  st.remote_offered_capabilities = strings_of(a->offered_capabilities);
-  st.remote_desired_capabilities = strings_of(a->desired_capabilities);
-  if (!a->properties.is_null()) st.remote_properties = value::from_view(a->properties.view());
-  auto source = detail::terminus_of(a->source.view(), true);
-  auto target = detail::terminus_of(a->target.view(), false);
+  st.remote_max_message_size = a.max_message_size.value_or(0);
+  st.remote_offered_capabilities = strings_of(a.offered_capabilities);
+  st.remote_desired_capabilities = strings_of(a.desired_capabilities);
+  if (!a.properties.is_null()) st.remote_properties = value::from_view(a.properties.view());
+  auto source = detail::terminus_of(a.source.view(), true);
+  auto target = detail::terminus_of(a.target.view(), false);
   if (source) st.remote_source = std::move(*source);
   if (target) st.remote_target = std::move(*target);
   events.push(peer_attached{h, answer});
@@ -124,7 +116,7 @@ void connection_engine::impl::on_attach(session_endpoint& s, session_handle sh,
                                        (source ? target.error() : source.error()).message()));
     return;
   }
-  if (a->role == role::sender && !a->initial_delivery_count) {
+  if (a.role == role::sender && !a.initial_delivery_count) {
     link_violation(h, condition_of(spec::amqp_error::invalid_field,
                                    what + ": a sender's attach must carry initial-delivery-count "
                                           "(spec Part 2, 2.7.3)"));
@@ -238,25 +230,26 @@ std::error_code connection_engine::impl::detach(link_handle h, bool closed,
 
 void connection_engine::impl::on_detach(session_endpoint& s, session_handle sh,
                                         const frame_view& f) {
-  auto d = performative<spec::detach>(f);
-  if (!d) {
+  spec::detach d;
+  const auto bad = performative(f, d);
+  if (bad) {
     session_violation(sh, condition_of(spec::amqp_error::decode_error,
-                                       "invalid detach frame: " + d.error().message()));
+                                       "invalid detach frame: " + bad->message()));
     return;
   }
   link_handle h;
-  link_endpoint* l = by_remote_handle(s, d->handle, &h);
+  link_endpoint* l = by_remote_handle(s, d.handle, &h);
   if (!l) {
     session_violation(sh, condition_of(spec::session_error::unattached_handle,
-                                       "detach of handle " + std::to_string(d->handle) +
+                                       "detach of handle " + std::to_string(d.handle) +
                                            ", which no attached link uses"));
     return;
   }
   l->status.detach_received = true;
-  s.remote_handles.clear(d->handle);
+  s.remote_handles.clear(d.handle);
   std::optional<condition> why;
-  if (d->error) why = condition::from(*d->error);
-  events.push(peer_detached{h, d->closed, std::move(why)});
+  if (d.error) why = condition::from(*d.error);
+  events.push(peer_detached{h, d.closed, std::move(why)});
   if (!l->status.attach_sent) {
     // The peer gave up a link before this side answered it: the engine completes it, with an
     // attach and a detach (2.6.3). When the same link comes back at once, attached and
@@ -274,7 +267,7 @@ void connection_engine::impl::on_detach(session_endpoint& s, session_handle sh,
     }
     s.last_completed = l->status.name;
     s.last_completed_role = l->status.role;
-    (void)detach(h, d->closed, std::nullopt);
+    (void)detach(h, d.closed, std::nullopt);
     if (links.find(h)) forget_link(h);
     return;
   }

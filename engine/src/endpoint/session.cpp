@@ -24,14 +24,6 @@ std::string on_channel(std::string_view what, std::uint16_t channel) {
 
 }  // namespace
 
-detail::session_endpoint* connection_engine::impl::by_remote(std::uint16_t channel,
-                                                             session_handle* h) {
-  const std::uint32_t slot = remote_channels.get(channel);
-  if (slot == number_map::none) return nullptr;
-  if (h) *h = sessions.handle_of(slot);
-  return sessions.at(slot);
-}
-
 void connection_engine::impl::forget_session(session_handle h) {
   session_endpoint* s = sessions.find(h);
   if (!s) return;
@@ -54,20 +46,21 @@ void connection_engine::impl::on_begin(const frame_view& f) {
                     on_channel("begin", f.channel) + ", where a session has already begun"));
     return;
   }
-  auto b = performative<spec::begin>(f);
-  if (!b) {
-    violation(condition_of(spec::amqp_error::decode_error, "invalid begin frame: " + b.error().message()));
+  spec::begin b;
+  const auto bad = performative(f, b);
+  if (bad) {
+    violation(condition_of(spec::amqp_error::decode_error, "invalid begin frame: " + bad->message()));
     return;
   }
   session_handle h;
-  if (b->remote_channel) {
+  if (b.remote_channel) {
     // The answer to a begin of ours: remote-channel names the channel we sent it on.
-    const std::uint32_t slot = local_channels.get(*b->remote_channel);
+    const std::uint32_t slot = local_channels.get(*b.remote_channel);
     session_endpoint* mine = slot == number_map::none ? nullptr : sessions.at(slot);
     if (!mine || mine->status.begin_received) {
       violation(condition_of(spec::amqp_error::illegal_state,
                       on_channel("begin", f.channel) + " answers channel " +
-                          std::to_string(*b->remote_channel) + ", where no begin awaits an answer"));
+                          std::to_string(*b.remote_channel) + ", where no begin awaits an answer"));
       return;
     }
     h = sessions.handle_of(slot);
@@ -86,15 +79,15 @@ void connection_engine::impl::on_begin(const frame_view& f) {
   session_status& st = sessions.find(h)->status;
   st.remote_channel = f.channel;
   st.begin_received = true;
-  st.next_incoming_id = b->next_outgoing_id;
-  st.remote_incoming_window = b->incoming_window;
-  st.remote_outgoing_window = b->outgoing_window;
-  st.remote_handle_max = b->handle_max;
-  st.remote_offered_capabilities = strings_of(b->offered_capabilities);
-  st.remote_desired_capabilities = strings_of(b->desired_capabilities);
-  if (!b->properties.is_null()) st.remote_properties = value::from_view(b->properties.view());
+  st.next_incoming_id = b.next_outgoing_id;
+  st.remote_incoming_window = b.incoming_window;
+  st.remote_outgoing_window = b.outgoing_window;
+  st.remote_handle_max = b.handle_max;
+  st.remote_offered_capabilities = strings_of(b.offered_capabilities);
+  st.remote_desired_capabilities = strings_of(b.desired_capabilities);
+  if (!b.properties.is_null()) st.remote_properties = value::from_view(b.properties.view());
   remote_channels.set(f.channel, h.slot);
-  events.push(peer_began_session{h, b->remote_channel.has_value()});
+  events.push(peer_began_session{h, b.remote_channel.has_value()});
 }
 
 void connection_engine::impl::on_end(const frame_view& f) {
@@ -105,15 +98,16 @@ void connection_engine::impl::on_end(const frame_view& f) {
                     on_channel("end", f.channel) + ", where no session has begun"));
     return;
   }
-  auto e = performative<spec::end>(f);
-  if (!e) {
-    violation(condition_of(spec::amqp_error::decode_error, "invalid end frame: " + e.error().message()));
+  spec::end e;
+  const auto bad = performative(f, e);
+  if (bad) {
+    violation(condition_of(spec::amqp_error::decode_error, "invalid end frame: " + bad->message()));
     return;
   }
   s->status.end_received = true;
   remote_channels.clear(f.channel);
   std::optional<condition> why;
-  if (e->error) why = condition::from(*e->error);
+  if (e.error) why = condition::from(*e.error);
   events.push(peer_ended_session{h, std::move(why)});
   if (!s->status.begin_sent) {
     // The peer gave up a session before this side answered it: nothing is left for the

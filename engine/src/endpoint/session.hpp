@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "amqp/codec/writer.hpp"
 #include "amqp/engine.hpp"
 #include "delivery_index.hpp"
 #include "number_map.hpp"
@@ -60,7 +61,7 @@ struct delivery_endpoint {
   std::uint8_t tag_size = 0;
   // Receiver: the message so far. Sender: bytes given but not yet written in transfers, kept
   // only while the session window holds them back.
-  std::vector<std::uint8_t> data;
+  writer data;
   bool first_written = false;  // sender: the first transfer (with id and tag) is out
   bool more = false;           // sender: send_more() will give more bytes
   bool abort_pending = false;  // sender: an aborted transfer must still be written

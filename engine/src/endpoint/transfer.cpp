@@ -26,7 +26,9 @@ using detail::session_endpoint;
 constexpr std::size_t pooled_buffers = 4096;
 constexpr std::size_t pooled_bytes = 8u << 20;
 
-std::string link_name(const link_endpoint& l) { return "link '" + l.status.name + "'"; }
+std::string link_name(const link_endpoint& l) {
+  return "link '" + l.status.name + "'";
+}
 
 std::size_t size_of(message_parts parts) {
   std::size_t n = 0;
@@ -50,16 +52,15 @@ void for_bytes(message_parts parts, std::size_t from, std::size_t n, F&& put) {
   }
 }
 
-void keep(std::vector<std::uint8_t>& into, message_parts parts, std::size_t from) {
-  for_bytes(parts, from, size_of(parts) - from,
-            [&](bytes_view b) { into.insert(into.end(), b.begin(), b.end()); });
+void keep(writer& into, message_parts parts, std::size_t from) {
+  for_bytes(parts, from, size_of(parts) - from, [&](bytes_view b) { into.append(b); });
 }
 
 }  // namespace
 
-std::vector<std::uint8_t> connection_engine::impl::take_buffer() {
+writer connection_engine::impl::take_buffer() {
   if (buffer_pool.empty()) return {};
-  std::vector<std::uint8_t> b = std::move(buffer_pool.back());
+  writer b = std::move(buffer_pool.back());
   buffer_pool.pop_back();
   buffer_pool_bytes -= b.capacity();
   b.clear();
@@ -67,15 +68,17 @@ std::vector<std::uint8_t> connection_engine::impl::take_buffer() {
 }
 
 void connection_engine::impl::free_delivery(delivery_handle h) {
-  delivery_endpoint* d = deliveries.find(h);
-  if (!d) return;
-  if (!d->outgoing && !d->status.complete) reassembly_bytes -= d->data.size();
-  if (d->data.capacity() > 0 && buffer_pool_bytes + d->data.capacity() <= pooled_bytes &&
+  if (delivery_endpoint* d = deliveries.find(h)) free_delivery(h, *d);
+}
+
+void connection_engine::impl::free_delivery(delivery_handle h, delivery_endpoint& d) {
+  if (!d.outgoing && !d.status.complete) reassembly_bytes -= d.data.size();
+  if (d.data.capacity() > 0 && buffer_pool_bytes + d.data.capacity() <= pooled_bytes &&
       buffer_pool.size() < pooled_buffers) {
-    buffer_pool_bytes += d->data.capacity();
-    buffer_pool.push_back(std::move(d->data));
+    buffer_pool_bytes += d.data.capacity();
+    buffer_pool.push_back(std::move(d.data));
   }
-  deliveries.erase(h);
+  deliveries.erase_live(h);
 }
 
 // --- sending ---------------------------------------------------------------------------------
@@ -125,7 +128,8 @@ result<delivery_handle, std::error_code> connection_engine::impl::send(link_hand
   }
   if (o.more) l->current = dh;
 
-  const std::size_t written = s->waiting.empty() ? write_transfers(*s, *l, d, message, !o.more) : 0;
+  const std::size_t written =
+      s->waiting.empty() ? write_transfers(*s, *l, d, message, size, !o.more) : 0;
   if (!d.first_written) {
     d.unsent = true;
     ++l->unsent;
@@ -137,7 +141,7 @@ result<delivery_handle, std::error_code> connection_engine::impl::send(link_hand
     s->waiting.push(dh);
     ++st.queued;
   }
-  if (d.status.complete && d.status.settled) free_delivery(dh);  // out, and nothing to await
+  if (d.status.complete && d.status.settled) free_delivery(dh, d);  // out, and nothing to await
   return dh;
 }
 
@@ -156,18 +160,20 @@ std::error_code connection_engine::impl::send_more(delivery_handle dh, bytes_vie
   d->more = more;
   if (!more) l->current = {};
   if (d->waiting) {
-    d->data.insert(d->data.end(), message.begin(), message.end());
+    d->data.append(message);
     return {};
   }
-  const std::size_t written = write_transfers(*s, *l, *d, message_parts(&message, 1), !more);
+  const std::size_t written =
+      write_transfers(*s, *l, *d, message_parts(&message, 1), message.size(), !more);
   if (written < message.size() || (!more && !d->status.complete)) {
     if (d->data.capacity() == 0) d->data = take_buffer();
-    d->data.assign(message.begin() + static_cast<std::ptrdiff_t>(written), message.end());
+    d->data.clear();
+    d->data.append(message.subspan(written));
     d->waiting = true;
     s->waiting.push(dh);
     ++l->status.queued;
   }
-  if (d->status.complete && d->status.settled) free_delivery(dh);
+  if (d->status.complete && d->status.settled) free_delivery(dh, *d);
   return {};
 }
 
@@ -202,8 +208,7 @@ std::error_code connection_engine::impl::abort_delivery(delivery_handle dh) {
 
 std::size_t connection_engine::impl::write_transfers(session_endpoint& s, link_endpoint& l,
                                                      delivery_endpoint& d, message_parts bytes,
-                                                     bool last) {
-  const std::size_t size = size_of(bytes);
+                                                     std::size_t size, bool last) {
   if (!dispositions.empty()) write_dispositions();  // they were given first
   const std::uint32_t max = max_frame_size();
   std::size_t done = 0;
@@ -271,14 +276,15 @@ void connection_engine::impl::write_waiting(session_endpoint& s) {
       continue;
     }
     const bytes_view rest(d->data.data(), d->data.size());
-    const std::size_t written = write_transfers(s, *l, *d, message_parts(&rest, 1), !d->more);
-    d->data.erase(d->data.begin(), d->data.begin() + static_cast<std::ptrdiff_t>(written));
+    const std::size_t written =
+        write_transfers(s, *l, *d, message_parts(&rest, 1), rest.size(), !d->more);
+    d->data.erase(0, written);
     // The window closed before all it holds went out.
     if (!d->status.complete && !(d->more && d->data.empty() && d->first_written)) break;
     (void)s.waiting.pop();
     d->waiting = false;
     --l->status.queued;
-    if (d->abort_pending || (d->status.complete && d->status.settled)) free_delivery(dh);
+    if (d->abort_pending || (d->status.complete && d->status.settled)) free_delivery(dh, *d);
   }
 }
 
@@ -287,10 +293,11 @@ void connection_engine::impl::write_waiting(session_endpoint& s) {
 void connection_engine::impl::on_transfer(session_endpoint& s, session_handle sh,
                                           const frame_view& f) {
   bytes_view payload;
-  auto t = performative<spec::transfer>(f, &payload);
-  if (!t) {
+  spec::transfer t;
+  const auto bad = performative(f, t, &payload);
+  if (bad) {
     session_violation(sh, condition_of(spec::amqp_error::decode_error,
-                                       "invalid transfer frame: " + t.error().message()));
+                                       "invalid transfer frame: " + bad->message()));
     return;
   }
   // Every transfer counts against the session's window, whatever becomes of it (2.5.6).
@@ -303,14 +310,14 @@ void connection_engine::impl::on_transfer(session_endpoint& s, session_handle sh
   --s.status.incoming_window;
   ++s.status.next_incoming_id;
   link_handle h;
-  link_endpoint* l = by_remote_handle(s, t->handle, &h);
+  link_endpoint* l = by_remote_handle(s, t.handle, &h);
   if (!l) {
     session_violation(sh, condition_of(spec::session_error::unattached_handle,
-                                       "transfer on handle " + std::to_string(t->handle) +
+                                       "transfer on handle " + std::to_string(t.handle) +
                                            ", which no attached link uses"));
     return;
   }
-  if (!l->discarding && !l->status.detach_sent) on_link_transfer(s, sh, *l, h, *t, payload);
+  if (!l->discarding && !l->status.detach_sent) on_link_transfer(s, sh, *l, h, t, payload);
   refill_incoming_window(s);
 }
 
@@ -327,26 +334,26 @@ void connection_engine::impl::on_link_transfer(session_endpoint& s, session_hand
   if (!d) {
     // The first transfer of a delivery names it and takes a credit (spec 2.6.7, 2.7.5).
     if (!t.delivery_id || !t.delivery_tag || t.delivery_tag->size() > 32) {
-      link_violation(h, condition_of(spec::amqp_error::invalid_field,
-                                     "the first transfer of a delivery on " + link_name(l) +
-                                         (!t.delivery_id   ? " has no delivery-id"
-                                          : !t.delivery_tag ? " has no delivery-tag"
-                                                            : " has a delivery-tag over 32 bytes")));
+      link_violation(h,
+                     condition_of(spec::amqp_error::invalid_field,
+                                  "the first transfer of a delivery on " + link_name(l) +
+                                      (!t.delivery_id    ? " has no delivery-id"
+                                       : !t.delivery_tag ? " has no delivery-tag"
+                                                         : " has a delivery-tag over 32 bytes")));
       return;
     }
     if (s.any_incoming && static_cast<std::int32_t>(*t.delivery_id - s.last_incoming_id) <= 0) {
-      session_violation(sh, condition_of(spec::amqp_error::not_allowed,
-                                         "delivery-id " + std::to_string(*t.delivery_id) +
-                                             " does not follow " +
-                                             std::to_string(s.last_incoming_id) +
-                                             " (spec Part 2, 2.7.5)"));
+      session_violation(
+          sh, condition_of(spec::amqp_error::not_allowed,
+                           "delivery-id " + std::to_string(*t.delivery_id) + " does not follow " +
+                               std::to_string(s.last_incoming_id) + " (spec Part 2, 2.7.5)"));
       return;
     }
     if (st.credit == 0) {
-      link_violation(h, condition_of(spec::link_error::transfer_limit_exceeded,
-                                     "transfer on " + link_name(l) +
-                                         " without credit (delivery-count " +
-                                         std::to_string(st.delivery_count) + ")"));
+      link_violation(
+          h, condition_of(spec::link_error::transfer_limit_exceeded,
+                          "transfer on " + link_name(l) + " without credit (delivery-count " +
+                              std::to_string(st.delivery_count) + ")"));
       return;
     }
     s.any_incoming = true;
@@ -369,10 +376,10 @@ void connection_engine::impl::on_link_transfer(session_endpoint& s, session_hand
       s.incoming.push(d->status.id, dh.slot);
     l.current = dh;
   } else if (t.delivery_id && *t.delivery_id != d->status.id) {
-    link_violation(h, condition_of(spec::amqp_error::invalid_field,
-                                   "a transfer continuing delivery " +
-                                       std::to_string(d->status.id) + " on " + link_name(l) +
-                                       " names delivery " + std::to_string(*t.delivery_id)));
+    link_violation(
+        h, condition_of(spec::amqp_error::invalid_field,
+                        "a transfer continuing delivery " + std::to_string(d->status.id) + " on " +
+                            link_name(l) + " names delivery " + std::to_string(*t.delivery_id)));
     return;
   }
   const delivery_handle dh = l.current;
@@ -388,7 +395,7 @@ void connection_engine::impl::on_link_transfer(session_endpoint& s, session_hand
     if (!d->status.remote_settled) s.incoming.erase(d->status.id);
     --st.unsettled;
     l.current = {};
-    free_delivery(dh);
+    free_delivery(dh, *d);
     events.push(transfer_aborted{h});
     return;
   }
@@ -413,7 +420,7 @@ void connection_engine::impl::on_link_transfer(session_endpoint& s, session_hand
   } else {
     reassembly_bytes -= d->data.size();  // no longer arriving: the application's now
   }
-  d->data.insert(d->data.end(), payload.begin(), payload.end());
+  d->data.append(payload);
   d->status.size = d->data.size();
   if (t.more) return;
   d->status.complete = true;

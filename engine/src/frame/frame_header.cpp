@@ -1,26 +1,9 @@
-// The frame header and the frame body (spec Part 2, 2.3; Part 5, 5.3.1 for SASL frames).
+// Frame bodies (spec Part 2, 2.3; Part 5, 5.3.1 for SASL frames); the 8-byte header is parsed
+// inline (parse_frame_header in frame.hpp).
 #include "amqp/frame.hpp"
 #include "frame/wire.hpp"
 
 namespace amqp {
-
-result<frame_header> parse_frame_header(bytes_view bytes, std::uint32_t max_frame_size) {
-  if (bytes.size() < frame_header_size) return decode_error{errc::truncated, bytes.size()};
-  frame_header h;
-  h.size = detail::load_u32(bytes.data());
-  h.doff = bytes[4];
-  const std::uint8_t type = bytes[5];
-  h.channel = static_cast<std::uint16_t>((bytes[6] << 8) | bytes[7]);
-  // Spec Part 2, 2.3.1: a size below the 8-byte header or a doff below 2 is malformed.
-  if (h.size < frame_header_size) return decode_error{errc::frame_size_too_small, 0};
-  if (h.size > max_frame_size) return decode_error{errc::frame_size_too_large, 0};
-  if (h.doff < 2 || std::uint32_t{h.doff} * 4 > h.size)
-    return decode_error{errc::invalid_data_offset, 4};
-  if (type > static_cast<std::uint8_t>(frame_type::sasl))
-    return decode_error{errc::unknown_frame_type, 5};
-  h.type = static_cast<frame_type>(type);
-  return h;
-}
 
 result<frame_view> decode_frame_body(const frame_header& h, bytes_view body,
                                      const decode_limits& limits, bool decode_performative) {

@@ -222,18 +222,38 @@ result<T> decode(value_view v, const std::uint8_t* base) {
   return out;
 }
 
+namespace detail {
+
+// The described value of type T at input[0] into `out`, with `c` reading from input.data().
+template <composite T>
+bool read_prefix(amqp::detail::checker& c, bytes_view input, T& out, std::size_t& consumed) {
+  const std::uint8_t* p = input.data();
+  if (!read_described(c, p, p + input.size(), 0, out, errc::unexpected_descriptor)) return false;
+  consumed = static_cast<std::size_t>(p - input.data());
+  return true;
+}
+
+}  // namespace detail
+
 // Decodes the described value of type T that starts at input[0] in one pass, checking it as
 // decode_value_prefix would and its fields as decode(value_view) would; `consumed` receives its
 // encoded size. Errors are reported in byte order, offsets relative to input.data().
 template <composite T>
 result<T> decode_prefix(bytes_view input, std::size_t& consumed, const decode_limits& limits = {}) {
-  const std::uint8_t* p = input.data();
-  amqp::detail::checker c(p, limits);
+  amqp::detail::checker c(input.data(), limits);
   T out{};
-  if (!detail::read_described(c, p, p + input.size(), 0, out, errc::unexpected_descriptor))
-    return c.error();
-  consumed = static_cast<std::size_t>(p - input.data());
+  if (!detail::read_prefix(c, input, out, consumed)) return c.error();
   return out;
+}
+
+// The same into `out` (default-constructed by the caller; partly filled on error), which
+// spares a copy of the struct: the engine decodes a performative per frame this way.
+template <composite T>
+std::optional<decode_error> decode_prefix(bytes_view input, T& out, std::size_t& consumed,
+                                          const decode_limits& limits = {}) {
+  amqp::detail::checker c(input.data(), limits);
+  if (!detail::read_prefix(c, input, out, consumed)) return c.error();
+  return std::nullopt;
 }
 
 // Decodes exactly one value of composite type T that fills `bytes`; errc::trailing_bytes after.
