@@ -12,11 +12,14 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "amqp/codec/decoder.hpp"
 #include "amqp/codec/value.hpp"
+#include "amqp/random.hpp"
+#include "amqp/sasl.hpp"
 #include "amqp/spec/constants.hpp"
 
 namespace amqp {
@@ -60,8 +63,17 @@ enum class engine_role : std::uint8_t { client, server };
 struct engine_config {
   engine_role role = engine_role::client;
   amqp::limits limits{};
-  // Receives every protocol header and frame read or written; not owned, may be null.
+  // Receives every protocol header and frame read or written; not owned, may be null. The
+  // credentials and proofs in SASL frames are shown as their length only.
   trace_sink* trace = nullptr;
+  // The SASL layer (spec Part 5, 5.3), for the role's side: a client authenticates as
+  // sasl_client says before its open goes out; a server offers sasl_server's mechanisms and
+  // refuses a client that skips SASL. Unset: plain AMQP, and a peer's SASL header is refused.
+  // The other role's member is ignored.
+  std::optional<sasl_client_options> sasl_client;
+  std::optional<sasl_server_options> sasl_server;
+  // Where SCRAM nonces and secrets come from; not owned; null: system_random().
+  random_source* random = nullptr;
 };
 
 // The fields of the local open (spec Part 2, 2.7.1). max-frame-size and channel-max are not

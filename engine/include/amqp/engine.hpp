@@ -224,6 +224,17 @@ class connection_engine {
   // errc::wrong_state for a delivery still being sent.
   [[nodiscard]] std::error_code settle(delivery_handle delivery, const delivery_state& state = {});
 
+  // Server decisions on a sasl_auth_requested (spec Part 5, 5.3.3). sasl_accept() lets an
+  // ANONYMOUS or PLAIN client in. sasl_reject() refuses the client: the outcome says auth, and
+  // a SCRAM client first gets a challenge it cannot tell from a real one, so that it learns
+  // nothing about which users exist. sasl_scram_credentials() goes on with the SCRAM user's
+  // stored keys; the engine checks the proof and ends the exchange itself. errc::wrong_state
+  // when no decision is awaited, or sasl_accept() for SCRAM; errc::invalid_argument for
+  // credentials of another mechanism or malformed ones.
+  [[nodiscard]] std::error_code sasl_accept();
+  [[nodiscard]] std::error_code sasl_reject();
+  [[nodiscard]] std::error_code sasl_scram_credentials(const scram_credentials& credentials);
+
   // --- queries --------------------------------------------------------------------------------
 
   // The peer's open, once peer_opened was reported; null before.
@@ -242,6 +253,9 @@ class connection_engine {
   bytes_view payload(delivery_handle delivery) const noexcept;
   // A delivery's tag; empty for a stale handle.
   bytes_view delivery_tag(delivery_handle delivery) const noexcept;
+  // The SASL exchange's mechanism and authenticated user once it succeeded; null before, and
+  // without SASL.
+  const sasl_authenticated* authentication() const noexcept;
   // errc::engine_failed once the engine is poisoned; no error before.
   std::error_code failure() const noexcept;
 

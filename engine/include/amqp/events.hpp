@@ -11,6 +11,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <variant>
 
 #include "amqp/condition.hpp"
@@ -120,10 +121,29 @@ struct transport_closed {
   std::optional<condition> error;
 };
 
+// Server: a client chose a SASL mechanism and said who it is (spec Part 5, 5.3.3.2). The
+// application decides, now or later: sasl_accept() (ANONYMOUS, PLAIN), sasl_reject(), or for
+// SCRAM sasl_scram_credentials() with the user's stored keys, the engine then checking the
+// client's proof itself. Nothing else happens on the connection meanwhile.
+struct sasl_auth_requested {
+  std::string mechanism;
+  std::string user;      // PLAIN's authcid, SCRAM's username (SASLprep'd); empty for ANONYMOUS
+  std::string authzid;   // the identity the client asks to act as; empty: its own
+  std::string password;  // PLAIN only, to check against the application's store
+  std::string hostname;  // the sasl-init hostname (a virtual host); empty when absent
+};
+
+// The SASL exchange succeeded: a server accepted the client, or a client was accepted (and,
+// for SCRAM, the server proved it knows the password). The AMQP open follows.
+struct sasl_authenticated {
+  std::string mechanism;
+  std::string user;  // empty for ANONYMOUS
+};
+
 using event = std::variant<peer_opened, peer_closed, peer_began_session, peer_ended_session,
                            peer_attached, peer_detached, credit_granted, link_drained,
                            transfer_received, transfer_aborted, disposition_received,
                            delivery_in_doubt, protocol_violation, idle_timeout_expired,
-                           transport_closed>;
+                           transport_closed, sasl_auth_requested, sasl_authenticated>;
 
 }  // namespace amqp

@@ -100,8 +100,8 @@ void connection_engine::impl::on_close(const frame_view& f) {
   maybe_closed();
 }
 
-std::error_code connection_engine::impl::send_open(const connection_options& options) {
-  if (open_sent || close_sent || aborted) return errc::wrong_state;
+std::error_code connection_engine::impl::check_open(const connection_options& options) const {
+  if (open_sent || pending_open || close_sent || aborted) return errc::wrong_state;
   // After the peer's close an open is still owed (a close follows an open, spec Part 2,
   // 2.4.1): a peer may send its open and close before this side answered either.
   if (input_ended && !close_received) return errc::wrong_state;
@@ -111,6 +111,19 @@ std::error_code connection_engine::impl::send_open(const connection_options& opt
   if (options.idle_timeout.count() < 0 ||
       options.idle_timeout.count() > std::numeric_limits<std::uint32_t>::max())
     return errc::invalid_argument;
+  return {};
+}
+
+std::error_code connection_engine::impl::send_open(const connection_options& options) {
+  if (const std::error_code ec = check_open(options)) return ec;
+  if (sasl_running()) {
+    // Authentication comes first (spec Part 5, 5.3.2): a client starts SASL now and sends
+    // this open once it succeeds; a server opens only after the client authenticated.
+    if (config.role == engine_role::server) return errc::wrong_state;
+    pending_open = options;
+    start_sasl();
+    return {};
+  }
 
   const std::vector<symbol_view> outgoing = views_of(options.outgoing_locales);
   const std::vector<symbol_view> incoming = views_of(options.incoming_locales);
@@ -146,6 +159,15 @@ std::error_code connection_engine::impl::send_open(const connection_options& opt
 }
 
 std::error_code connection_engine::impl::send_close(const std::optional<condition>& error) {
+  if (pending_open && !close_sent && !aborted) {
+    // Nothing of AMQP was said yet: the client gives up during authentication, and the
+    // transport simply ends.
+    pending_open.reset();
+    input_ended = true;
+    close_sent = true;
+    maybe_closed();
+    return {};
+  }
   if (!open_sent || close_sent || aborted) return errc::wrong_state;
   if (error && error->name.empty()) return errc::invalid_argument;
   spec::close c;
@@ -191,6 +213,11 @@ void connection_engine::impl::fail_transport(condition error) {
 
 void connection_engine::impl::on_eof() {
   if (input_ended) return;
+  if (sasl_running() && sasl->status() != detail::sasl_layer::state::idle) {
+    fail_transport({std::string(spec::connection_error::framing_error.str),
+                    "connection aborted: the input ended during SASL authentication", {}});
+    return;
+  }
   if (!open_sent && !header_received) {
     // Nothing was said either way: a probe, or a connection given up before it began.
     fail_transport({std::string(spec::connection_error::framing_error.str),

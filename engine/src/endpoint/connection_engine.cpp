@@ -45,7 +45,15 @@ void connection_engine::impl::poison() noexcept {
 }
 
 connection_engine::impl::impl(const engine_config& c)
-    : config(checked(c)), reader(reader_options(config.limits)) {}
+    : config(checked(c)), reader(reader_options(config.limits)) {
+  const bool client = config.role == engine_role::client;
+  if (client ? config.sasl_client.has_value() : config.sasl_server.has_value()) {
+    // No TLS below yet: PLAIN is used only where the options allow it in the clear.
+    sasl = std::make_unique<detail::sasl_layer>(
+        client ? &*config.sasl_client : nullptr, client ? nullptr : &*config.sasl_server,
+        config.random ? *config.random : system_random(), /*secure=*/false, events);
+  }
+}
 
 connection_engine::connection_engine(const engine_config& config)
     : impl_(std::make_unique<impl>(config)) {}

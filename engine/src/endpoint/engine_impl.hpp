@@ -13,6 +13,7 @@
 #include "amqp/spec.hpp"
 #include "amqp/trace.hpp"
 #include "ring.hpp"
+#include "sasl/sasl_layer.hpp"
 #include "session.hpp"
 
 namespace amqp {
@@ -65,6 +66,22 @@ struct connection_engine::impl {
   std::optional<time_point> deadline() const noexcept;
   // Emits transport_closed once the input side is done and the local close was sent.
   void maybe_closed();
+
+  // --- authentication.cpp ---
+  // The SASL layer's header and frames, and the application's decisions: each runs `step`
+  // with the output buffer, traces what it wrote, then acts on how the exchange stands; the
+  // step's result is returned.
+  void on_sasl_header(const protocol_header& h);
+  void on_sasl_frame(const frame_view& f);
+  template <class F>
+  std::error_code sasl_step(F&& step);
+  bool sasl_running() const noexcept { return sasl && !sasl->finished(); }
+  // Client: writes the SASL header, the open waiting in pending_open.
+  void start_sasl();
+  // Traces the headers and frames written to `out` from `from` on (SASL frames redacted).
+  void trace_written(std::size_t from);
+  // The checks of an open, before it is sent or kept for after SASL.
+  std::error_code check_open(const connection_options& options) const;
 
   // --- session.cpp ---
   void on_begin(const frame_view& f);
@@ -197,6 +214,13 @@ struct connection_engine::impl {
   bool aborted = false;
   bool poisoned = false;                    // out of memory: see guarded()
   std::optional<condition> failure_reason;  // what transport_closed reports
+
+  // The SASL layer, from construction when configured for this role; kept once finished for
+  // what it authenticated.
+  std::unique_ptr<detail::sasl_layer> sasl;
+  std::optional<connection_options> pending_open;  // client: sent once SASL succeeds
+  std::optional<sasl_authenticated> authenticated;
+  writer trace_scratch;  // redacted SASL frames for the trace
 
   open_fields remote;
   detail::session_table sessions;

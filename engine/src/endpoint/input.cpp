@@ -54,10 +54,22 @@ void connection_engine::impl::on_item(const frame_reader::item_type& item) {
     if (config.trace)
       config.trace->on_protocol_header(trace_direction::incoming, *h,
                                        reader.position() - protocol_header_size);
-    on_protocol_header(*h);
+    if (sasl_running())
+      on_sasl_header(*h);
+    else
+      on_protocol_header(*h);
     return;
   }
   const frame_view& f = std::get<frame_view>(item);
+  if (f.type == frame_type::sasl) {
+    // The reader reads SASL frames only after a SASL header, which only a running SASL layer
+    // accepts; their credentials stay out of the trace.
+    if (config.trace)
+      config.trace->on_frame(trace_direction::incoming,
+                             detail::redact_sasl_frame(f, trace_scratch));
+    if (sasl_running()) on_sasl_frame(f);
+    return;
+  }
   if (config.trace) config.trace->on_frame(trace_direction::incoming, traced(f));
   on_frame(f);
 }

@@ -1,0 +1,381 @@
+// The SASL exchange of a connection, both roles (spec Part 5, 5.3.2 and 5.3.3).
+#include "sasl/sasl_layer.hpp"
+
+#include <algorithm>
+#include <string_view>
+
+#include "amqp/spec.hpp"
+#include "sasl/sasl_mechanism.hpp"
+#include "sasl/scram.hpp"
+
+namespace amqp::detail {
+
+namespace {
+
+// Whether a SASL frame's performative is a T, by code or by symbol.
+template <class T>
+bool is_a(const described_view& d) {
+  return d.is(spec::traits<T>::info.code, spec::traits<T>::info.symbol);
+}
+
+bytes_view bytes_of(std::string_view s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+std::string list_of(const std::vector<std::string>& names) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < names.size(); ++i) s += (i ? ", " : "") + names[i];
+  return s + "]";
+}
+
+std::string_view code_name(spec::sasl_code c) {
+  switch (c) {
+    case spec::sasl_code::ok:
+      return "ok";
+    case spec::sasl_code::auth:
+      return "auth";
+    case spec::sasl_code::sys:
+      return "sys";
+    case spec::sasl_code::sys_perm:
+      return "sys-perm";
+    case spec::sasl_code::sys_temp:
+      return "sys-temp";
+  }
+  return "unknown";
+}
+
+std::string describe_header(const protocol_header& h) {
+  return "AMQP " + std::to_string(static_cast<int>(h.id)) + "." + std::to_string(h.major) + "." +
+         std::to_string(h.minor) + "." + std::to_string(h.revision);
+}
+
+template <class T>
+void write_sasl(writer& out, const T& performative) {
+  // SASL frames are small and bounded by the mechanisms' own limits: they always fit.
+  (void)write_frame(out, frame_type::sasl, 0, performative, {}, 0xffffffffu);
+}
+
+// The user a PLAIN initial-response names: RFC 4616, section 2, with its 255-octet bounds.
+struct plain_message {
+  std::string authzid, authcid, passwd;
+};
+std::optional<plain_message> parse_plain(bytes_view m) {
+  const std::string_view s(reinterpret_cast<const char*>(m.data()), m.size());
+  const std::size_t a = s.find('\0');
+  if (a == std::string_view::npos) return std::nullopt;
+  const std::size_t b = s.find('\0', a + 1);
+  if (b == std::string_view::npos) return std::nullopt;
+  plain_message p{std::string(s.substr(0, a)), std::string(s.substr(a + 1, b - a - 1)),
+                  std::string(s.substr(b + 1))};
+  if (p.authcid.empty() || p.passwd.empty() || p.authzid.size() > 255 || p.authcid.size() > 255 ||
+      p.passwd.size() > 255 || p.passwd.find('\0') != std::string::npos)
+    return std::nullopt;
+  return p;
+}
+
+}  // namespace
+
+sasl_layer::sasl_layer(const sasl_client_options* client, const sasl_server_options* server,
+                       random_source& random, bool secure, ring<event>& events)
+    : client_(client), server_(server), random_(random), secure_(secure), events_(events) {
+  if (server_) {
+    scram_secret_ = server_->scram_secret;
+    if (scram_secret_.size() < 16) {
+      scram_secret_.resize(32);
+      random_.fill(scram_secret_);
+    }
+  }
+}
+
+sasl_layer::~sasl_layer() = default;
+
+std::string sasl_layer::who() const {
+  std::string s;
+  if (!user_.empty()) s += "for user '" + user_ + "' ";
+  return s + "with mechanism " + (mechanism_.empty() ? std::string("(none)") : mechanism_);
+}
+
+void sasl_layer::fail(std::string description) {
+  if (finished()) return;
+  state_ = state::failed;
+  failure_ =
+      condition{std::string(spec::amqp_error::unauthorized_access.str), std::move(description), {}};
+}
+
+void sasl_layer::succeed() {
+  state_ = state::done;
+  events_.push(sasl_authenticated{mechanism_, user_});
+}
+
+void sasl_layer::start(writer& out) {
+  if (state_ != state::idle || !client_) return;
+  write_protocol_header(out, protocol_id::sasl);
+  state_ = state::negotiating;
+}
+
+void sasl_layer::on_header(const protocol_header& h, writer& out) {
+  if (h.id != protocol_id::sasl) {
+    if (server_ && state_ == state::idle) write_protocol_header(out, protocol_id::sasl);
+    fail(server_ ? "the client sent " + describe_header(h) +
+                       ", but this server requires SASL (AMQP 3.1.0.0) first"
+                 : "the server answered with " + describe_header(h) +
+                       " instead of SASL (AMQP 3.1.0.0): it does not authenticate with SASL");
+    return;
+  }
+  if (server_) {
+    if (state_ != state::idle) return fail("a second SASL protocol header arrived");
+    write_protocol_header(out, protocol_id::sasl);
+    // The offer: PLAIN only where the password cannot be read off the wire, or when allowed.
+    std::vector<symbol_view> offer;
+    for (const std::string& m : server_->mechanisms)
+      if (!sends_password_in_clear(m) || secure_ || server_->allow_insecure_mechs)
+        offer.push_back(symbol_view{m});
+    write_sasl(
+        out, spec::sasl_mechanisms{.sasl_server_mechanisms = std::span<const symbol_view>(offer)});
+    state_ = state::negotiating;
+  }
+}
+
+void sasl_layer::on_frame(const frame_view& f, writer& out) {
+  if (finished()) return;
+  if (client_)
+    on_client_frame(f, out);
+  else
+    on_server_frame(f, out);
+}
+
+// --- client ----------------------------------------------------------------------------------
+
+void sasl_layer::on_client_frame(const frame_view& f, writer& out) {
+  const described_view d = f.performative.as_described();
+  if (is_a<spec::sasl_mechanisms>(d)) return on_mechanisms(f, out);
+  if (is_a<spec::sasl_outcome>(d)) return on_outcome(f);
+  if (is_a<spec::sasl_challenge>(d)) {
+    auto c = spec::decode<spec::sasl_challenge>(f.performative);
+    if (!c) return fail("invalid sasl-challenge frame: " + c.error().message());
+    if (!client_mech_) return fail("a sasl-challenge arrived before sasl-init was sent");
+    auto r = client_mech_->on_challenge(c->challenge);
+    if (!r) return fail(r.error().message);
+    write_sasl(out, spec::sasl_response{.response = bytes_of(*r)});
+    return;
+  }
+  fail("the server sent a SASL frame a client does not expect");
+}
+
+void sasl_layer::on_mechanisms(const frame_view& f, writer& out) {
+  auto m = spec::decode<spec::sasl_mechanisms>(f.performative);
+  if (!m) return fail("invalid sasl-mechanisms frame: " + m.error().message());
+  if (client_mech_) return fail("a second sasl-mechanisms frame arrived");
+  std::vector<std::string> offered;
+  for (symbol_view s : m->sasl_server_mechanisms) offered.emplace_back(s.str);
+
+  // The client's preference decides among what both allow.
+  std::vector<std::string> allowed = client_->allowed_mechs;
+  if (allowed.empty()) {
+    for (std::string_view b : sasl_builtin_mechanisms)
+      if (client_->user.empty() ? !needs_user(b) : needs_user(b)) allowed.emplace_back(b);
+  }
+  bool plain_refused = false;
+  for (const std::string& want : allowed) {
+    if (std::find(offered.begin(), offered.end(), want) == offered.end()) continue;
+    if (sends_password_in_clear(want) && !secure_ && !client_->allow_insecure_mechs) {
+      plain_refused = true;
+      continue;
+    }
+    auto mech = make_client_mechanism(want, *client_, random_);
+    if (!mech) continue;  // not built in
+    mechanism_ = want;
+    user_ = client_->user;
+    auto first = mech->initial_response();
+    if (!first) return fail(first.error().message);
+    client_mech_ = std::move(mech);
+    spec::sasl_init init{.mechanism = symbol_view{mechanism_}};
+    if (*first) init.initial_response = bytes_of(**first);
+    if (!client_->hostname.empty()) init.hostname = client_->hostname;
+    write_sasl(out, init);
+    return;
+  }
+  fail("no mutually acceptable SASL mechanism: server offers " + list_of(offered) + ", allowed " +
+       list_of(allowed) +
+       (plain_refused ? " (PLAIN is refused without TLS unless allow_insecure_mechs is set)" : ""));
+}
+
+void sasl_layer::on_outcome(const frame_view& f) {
+  auto o = spec::decode<spec::sasl_outcome>(f.performative);
+  if (!o) return fail("invalid sasl-outcome frame: " + o.error().message());
+  if (!client_mech_) return fail("a sasl-outcome arrived before sasl-init was sent");
+  if (o->code != spec::sasl_code::ok) {
+    return fail("authentication failed: sasl-outcome " + std::string(code_name(o->code)) + " (" +
+                std::to_string(static_cast<int>(o->code)) + ") " + who());
+  }
+  if (auto bad = client_mech_->on_success(o->additional_data.value_or(bytes_view{})))
+    return fail("authentication failed: " + bad->message);
+  succeed();
+}
+
+// --- server ----------------------------------------------------------------------------------
+
+void sasl_layer::on_server_frame(const frame_view& f, writer& out) {
+  const described_view d = f.performative.as_described();
+  if (is_a<spec::sasl_init>(d)) return on_init(f, out);
+  if (is_a<spec::sasl_response>(d)) return on_response(f, out);
+  fail("the client sent a SASL frame a server does not expect");
+}
+
+void sasl_layer::on_init(const frame_view& f, writer& out) {
+  auto init = spec::decode<spec::sasl_init>(f.performative);
+  if (!init) {
+    outcome(out, false);
+    return fail("invalid sasl-init frame: " + init.error().message());
+  }
+  if (!mechanism_.empty()) {
+    outcome(out, false);
+    return fail("a second sasl-init arrived");
+  }
+  mechanism_ = std::string(init->mechanism.str);
+  const auto& offered = server_->mechanisms;
+  const bool offers =
+      std::find(offered.begin(), offered.end(), mechanism_) != offered.end() &&
+      (!sends_password_in_clear(mechanism_) || secure_ || server_->allow_insecure_mechs);
+  if (!offers) {
+    outcome(out, false);
+    return fail("the client chose " + mechanism_ + ", which this server does not offer");
+  }
+  sasl_auth_requested request{.mechanism = mechanism_};
+  if (init->hostname) request.hostname = std::string(*init->hostname);
+  const bytes_view response = init->initial_response.value_or(bytes_view{});
+  if (mechanism_ == "ANONYMOUS") {
+    // RFC 4505: the message is trace information only; it names nobody.
+  } else if (mechanism_ == "PLAIN") {
+    auto p = parse_plain(response);
+    if (!p) {
+      outcome(out, false);
+      return fail(
+          "a PLAIN initial-response that is not authzid NUL authcid NUL password "
+          "(RFC 4616)");
+    }
+    user_ = p->authcid;
+    request.user = std::move(p->authcid);
+    request.authzid = std::move(p->authzid);
+    request.password = std::move(p->passwd);
+  } else if (auto h = scram_hash_from_name(mechanism_)) {
+    scram_ = std::make_unique<scram_server>(*h, random_);
+    auto id = scram_->on_client_first(response);
+    if (!id) {
+      outcome(out, false);
+      return fail(id.error().message);
+    }
+    user_ = id->username;
+    request.user = std::move(id->username);
+    request.authzid = std::move(id->authzid);
+  } else {
+    // Offered by configuration but not built in: nothing can check it.
+    outcome(out, false);
+    return fail("the mechanism " + mechanism_ + " is offered but not implemented here");
+  }
+  state_ = state::awaiting_decision;
+  events_.push(std::move(request));
+}
+
+void sasl_layer::on_response(const frame_view& f, writer& out) {
+  auto r = spec::decode<spec::sasl_response>(f.performative);
+  if (!r) {
+    outcome(out, false);
+    return fail("invalid sasl-response frame: " + r.error().message());
+  }
+  if (!scram_ || state_ != state::negotiating) {
+    outcome(out, false);
+    return fail("a sasl-response arrived where no challenge awaits one");
+  }
+  if (++rounds_ > server_->max_rounds) {
+    outcome(out, false);
+    return fail("the client took more than " + std::to_string(server_->max_rounds) +
+                " SASL rounds");
+  }
+  auto last = scram_->on_client_final(r->response);
+  if (!last) {
+    outcome(out, false);
+    return fail("authentication failed " + who());
+  }
+  outcome(out, true, bytes_of(*last));
+  succeed();
+}
+
+void sasl_layer::outcome(writer& out, bool ok, bytes_view additional_data) {
+  spec::sasl_outcome o{.code = ok ? spec::sasl_code::ok : spec::sasl_code::auth};
+  if (!additional_data.empty()) o.additional_data = additional_data;
+  write_sasl(out, o);
+}
+
+std::error_code sasl_layer::accept(writer& out) {
+  if (state_ != state::awaiting_decision || scram_) return errc::wrong_state;
+  outcome(out, true);
+  succeed();
+  return {};
+}
+
+std::error_code sasl_layer::reject(writer& out) {
+  if (state_ != state::awaiting_decision) return errc::wrong_state;
+  if (scram_) {
+    // A challenge like any other, which no proof can answer (RFC 5802, section 9): the client
+    // learns only at the end, as with a wrong password.
+    auto c = scram_->challenge_unknown_user(scram_secret_, server_->scram_iterations);
+    if (c) {
+      write_sasl(out, spec::sasl_challenge{.challenge = bytes_of(*c)});
+      state_ = state::negotiating;
+      return {};
+    }
+  }
+  outcome(out, false);
+  fail("authentication failed " + who() + " (rejected by the application)");
+  return {};
+}
+
+std::error_code sasl_layer::scram_credentials(const amqp::scram_credentials& credentials,
+                                              writer& out) {
+  if (state_ != state::awaiting_decision || !scram_) return errc::wrong_state;
+  const auto h = scram_hash_from_name(credentials.mechanism);
+  if (!h || mechanism_name(*h) != mechanism_) return errc::invalid_argument;
+  const detail::scram_credentials c{.hash = *h,
+                                    .salt = credentials.salt,
+                                    .iterations = credentials.iterations,
+                                    .stored_key = credentials.stored_key,
+                                    .server_key = credentials.server_key};
+  auto challenge = scram_->challenge(c);
+  if (!challenge) return errc::invalid_argument;
+  write_sasl(out, spec::sasl_challenge{.challenge = bytes_of(*challenge)});
+  state_ = state::negotiating;
+  return {};
+}
+
+// --- tracing ---------------------------------------------------------------------------------
+
+frame_view redact_sasl_frame(const frame_view& f, writer& scratch) {
+  if (f.type != frame_type::sasl || f.performative.type() != kind::described) return f;
+  const described_view d = f.performative.as_described();
+  std::string hidden;
+  scratch.clear();
+  encoder e(scratch);
+  if (is_a<spec::sasl_init>(d)) {
+    auto init = spec::decode<spec::sasl_init>(f.performative);
+    if (!init || !init->initial_response) return f;
+    hidden = "(" + std::to_string(init->initial_response->size()) + " bytes hidden)";
+    init->initial_response = bytes_of(hidden);
+    spec::encode(e, *init);
+  } else if (is_a<spec::sasl_response>(d)) {
+    auto r = spec::decode<spec::sasl_response>(f.performative);
+    if (!r) return f;
+    hidden = "(" + std::to_string(r->response.size()) + " bytes hidden)";
+    r->response = bytes_of(hidden);
+    spec::encode(e, *r);
+  } else {
+    return f;
+  }
+  auto v = decode_value(scratch.view());
+  if (!v) return f;
+  frame_view shown = f;
+  shown.performative = *v;
+  return shown;
+}
+
+}  // namespace amqp::detail

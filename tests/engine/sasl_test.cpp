@@ -1,0 +1,354 @@
+// SASL between two engines (spec Part 5, 5.3): every built-in mechanism succeeding and failing
+// with a named error, the server's decisions taken through events (also late), refusals in both
+// directions, the conversation cut at every chunk size, and no secret in a trace or an error.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+
+#include "amqp/sasl.hpp"
+#include "pair.hpp"
+
+namespace amqp::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::string_view password = "pencil-Secret-42";
+
+engine_config sasl_client(sasl_client_options o) {
+  engine_config c = client_config();
+  c.sasl_client = std::move(o);
+  return c;
+}
+
+engine_config sasl_server(sasl_server_options o) {
+  engine_config c = server_config();
+  c.sasl_server = std::move(o);
+  return c;
+}
+
+scram_credentials credentials(std::string_view mechanism, std::string_view pass = password) {
+  const std::uint8_t salt[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+  auto c = make_scram_credentials(mechanism, pass, salt, 4096);
+  EXPECT_TRUE(c) << (c ? "" : c.error());
+  return c ? *c : scram_credentials{};
+}
+
+std::string failure_of(const engine_side& s) {
+  const auto* t = s.find<transport_closed>();
+  if (!t || !t->error) return "";
+  return t->error->name + ": " + t->error->description;
+}
+
+bool anywhere(const engine_side& s, std::string_view needle) {
+  return std::any_of(s.trace.lines.begin(), s.trace.lines.end(),
+                     [&](const std::string& l) { return l.find(needle) != std::string::npos; });
+}
+
+// Runs a whole exchange: the client opens, the server application decides each
+// sasl_auth_requested with `decide` (which returns the command's result) and opens too.
+template <class Decide>
+void run(engine_pair& p, Decide decide) {
+  ASSERT_FALSE(p.client.open({.container_id = "client"}));
+  std::size_t decided = 0;
+  for (int round = 0; round < 10; ++round) {
+    p.pump();
+    std::size_t seen = 0;
+    for (const event& e : p.server_side.events) {
+      const auto* r = std::get_if<sasl_auth_requested>(&e);
+      if (r && ++seen > decided) {
+        ++decided;
+        ASSERT_FALSE(decide(p.server, *r));
+        break;
+      }
+    }
+    // The server answers the client's open (a second call is refused and changes nothing).
+    if (p.server_side.find<peer_opened>()) (void)p.server.open({.container_id = "server"});
+  }
+  p.pump();
+}
+
+std::error_code accept(connection_engine& e, const sasl_auth_requested&) {
+  return e.sasl_accept();
+}
+std::error_code reject(connection_engine& e, const sasl_auth_requested&) {
+  return e.sasl_reject();
+}
+
+TEST(sasl, anonymous_is_accepted_by_the_application_then_both_open) {
+  engine_pair p(sasl_client({}), sasl_server({.mechanisms = {"ANONYMOUS"}}));
+  run(p, accept);
+  const auto* r = p.server_side.find<sasl_auth_requested>();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->mechanism, "ANONYMOUS");
+  EXPECT_EQ(r->user, "");
+  EXPECT_TRUE(p.client_side.find<peer_opened>());
+  EXPECT_TRUE(p.server_side.find<peer_opened>());
+  ASSERT_TRUE(p.client.authentication());
+  EXPECT_EQ(p.client.authentication()->mechanism, "ANONYMOUS");
+  ASSERT_TRUE(p.server.authentication());
+  // On the wire: the SASL header and frames, then the AMQP header and the open.
+  const std::vector<std::string> sent = p.client_side.sent();
+  ASSERT_GE(sent.size(), 4u);
+  EXPECT_NE(sent[0].find("SASL 1.0.0"), std::string::npos) << sent[0];
+  EXPECT_NE(sent[1].find("@sasl-init"), std::string::npos) << sent[1];
+  EXPECT_NE(sent[1].find(":ANONYMOUS"), std::string::npos) << sent[1];
+  EXPECT_NE(sent[2].find("AMQP 1.0.0"), std::string::npos) << sent[2];
+  EXPECT_NE(sent[3].find("@open"), std::string::npos) << sent[3];
+  EXPECT_TRUE(anywhere(p.server_side,
+                       "-> [8] ch 0 @sasl-mechanisms(0x40) {sasl-server-mechanisms: "
+                       "symbol[:ANONYMOUS]}"));
+  EXPECT_TRUE(anywhere(p.server_side, "ch 0 @sasl-outcome(0x44) {code: ok}"));
+}
+
+TEST(sasl, plain_gives_the_server_the_user_and_password_and_keeps_the_password_out_of_traces) {
+  engine_pair p(sasl_client({.user = "alice",
+                             .password = std::string(password),
+                             .authzid = "boss",
+                             .allowed_mechs = {"PLAIN"},
+                             .allow_insecure_mechs = true,
+                             .hostname = "vhost-1"}),
+                sasl_server({.mechanisms = {"PLAIN"}, .allow_insecure_mechs = true}));
+  run(p, [](connection_engine& e, const sasl_auth_requested& r) {
+    return r.password == password ? e.sasl_accept() : e.sasl_reject();
+  });
+  const auto* r = p.server_side.find<sasl_auth_requested>();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->mechanism, "PLAIN");
+  EXPECT_EQ(r->user, "alice");
+  EXPECT_EQ(r->authzid, "boss");
+  EXPECT_EQ(r->password, password);
+  EXPECT_EQ(r->hostname, "vhost-1");
+  EXPECT_TRUE(p.client_side.find<peer_opened>());
+  ASSERT_TRUE(p.server.authentication());
+  EXPECT_EQ(p.server.authentication()->user, "alice");
+  EXPECT_FALSE(anywhere(p.client_side, password));
+  EXPECT_FALSE(anywhere(p.server_side, password));
+  // The trace shows the frame, with the response's length in place of its bytes.
+  EXPECT_TRUE(anywhere(p.client_side,
+                       "-> [8] ch 0 @sasl-init(0x41) {mechanism: :PLAIN, "
+                       "initial-response: b\"(27 bytes hidden)\", hostname: "
+                       "\"vhost-1\"}"));
+  EXPECT_TRUE(anywhere(p.server_side, "(27 bytes hidden)"));
+}
+
+TEST(sasl, plain_is_refused_in_the_clear_by_default_with_the_reason) {
+  engine_pair p(sasl_client({.user = "alice", .password = std::string(password)}),
+                sasl_server({.mechanisms = {"PLAIN"}, .allow_insecure_mechs = true}));
+  run(p, accept);
+  EXPECT_EQ(failure_of(p.client_side),
+            "amqp:unauthorized-access: no mutually acceptable SASL mechanism: server offers "
+            "[PLAIN], allowed [SCRAM-SHA-512, SCRAM-SHA-256, SCRAM-SHA-1, PLAIN] (PLAIN is "
+            "refused without TLS unless allow_insecure_mechs is set)");
+  EXPECT_FALSE(p.server_side.find<sasl_auth_requested>());
+}
+
+TEST(sasl, a_server_does_not_offer_plain_in_the_clear_by_default) {
+  engine_pair p(sasl_client({.user = "alice",
+                             .password = std::string(password),
+                             .allowed_mechs = {"PLAIN"},
+                             .allow_insecure_mechs = true}),
+                sasl_server({.mechanisms = {"PLAIN", "SCRAM-SHA-256"}}));
+  run(p, accept);
+  EXPECT_EQ(failure_of(p.client_side),
+            "amqp:unauthorized-access: no mutually acceptable SASL mechanism: server offers "
+            "[SCRAM-SHA-256], allowed [PLAIN]");
+}
+
+class scram : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(scram, succeeds_with_the_stored_keys_and_both_sides_know_who) {
+  const std::string mech = GetParam();
+  engine_pair p(sasl_client({.user = "alice", .password = std::string(password)}),
+                sasl_server({.mechanisms = {mech}}));
+  run(p, [&](connection_engine& e, const sasl_auth_requested& r) {
+    EXPECT_EQ(r.mechanism, mech);
+    EXPECT_EQ(r.user, "alice");
+    EXPECT_EQ(r.password, "");  // SCRAM never shows the server a password
+    return e.sasl_scram_credentials(credentials(mech));
+  });
+  EXPECT_EQ(failure_of(p.client_side), "");
+  EXPECT_TRUE(p.client_side.find<peer_opened>());
+  EXPECT_TRUE(p.server_side.find<peer_opened>());
+  ASSERT_TRUE(p.client_side.find<sasl_authenticated>());
+  EXPECT_EQ(p.client_side.find<sasl_authenticated>()->mechanism, mech);
+  ASSERT_TRUE(p.server.authentication());
+  EXPECT_EQ(p.server.authentication()->user, "alice");
+  EXPECT_TRUE(anywhere(p.server_side, "@sasl-challenge"));
+  EXPECT_FALSE(anywhere(p.client_side, password));
+}
+
+TEST_P(scram, a_wrong_password_fails_on_both_sides_with_a_named_error) {
+  const std::string mech = GetParam();
+  engine_pair p(sasl_client({.user = "alice", .password = "not-the-password"}),
+                sasl_server({.mechanisms = {mech}}));
+  run(p, [&](connection_engine& e, const sasl_auth_requested&) {
+    return e.sasl_scram_credentials(credentials(mech));
+  });
+  EXPECT_EQ(failure_of(p.client_side),
+            "amqp:unauthorized-access: authentication failed: sasl-outcome auth (1) for user "
+            "'alice' with mechanism " +
+                mech);
+  EXPECT_EQ(
+      failure_of(p.server_side),
+      "amqp:unauthorized-access: authentication failed for user 'alice' with mechanism " + mech);
+  EXPECT_FALSE(p.client_side.find<peer_opened>());
+  EXPECT_FALSE(p.server_side.find<peer_opened>());
+  EXPECT_TRUE(p.client.is_finished());
+  EXPECT_TRUE(p.server.is_finished());
+}
+
+TEST_P(scram, an_unknown_user_looks_like_a_wrong_password_to_the_client) {
+  const std::string mech = GetParam();
+  engine_pair p(sasl_client({.user = "mallory", .password = std::string(password)}),
+                sasl_server({.mechanisms = {mech}}));
+  run(p, reject);
+  EXPECT_TRUE(anywhere(p.server_side, "@sasl-challenge"));  // a challenge all the same
+  EXPECT_EQ(failure_of(p.client_side),
+            "amqp:unauthorized-access: authentication failed: sasl-outcome auth (1) for user "
+            "'mallory' with mechanism " +
+                mech);
+}
+
+INSTANTIATE_TEST_SUITE_P(mechanisms, scram,
+                         ::testing::Values("SCRAM-SHA-1", "SCRAM-SHA-256", "SCRAM-SHA-512"));
+
+TEST(sasl, the_client_prefers_the_strongest_mechanism_both_allow) {
+  engine_pair p(sasl_client({.user = "alice", .password = std::string(password)}),
+                sasl_server({.mechanisms = {"SCRAM-SHA-1", "SCRAM-SHA-256", "SCRAM-SHA-512"}}));
+  run(p, [&](connection_engine& e, const sasl_auth_requested& r) {
+    return e.sasl_scram_credentials(credentials(r.mechanism));
+  });
+  ASSERT_TRUE(p.client.authentication());
+  EXPECT_EQ(p.client.authentication()->mechanism, "SCRAM-SHA-512");
+}
+
+TEST(sasl, allowed_mechs_orders_the_clients_choice) {
+  engine_pair p(sasl_client({.user = "alice",
+                             .password = std::string(password),
+                             .allowed_mechs = {"SCRAM-SHA-1", "SCRAM-SHA-512"}}),
+                sasl_server({.mechanisms = {"SCRAM-SHA-512", "SCRAM-SHA-1"}}));
+  run(p, [&](connection_engine& e, const sasl_auth_requested& r) {
+    return e.sasl_scram_credentials(credentials(r.mechanism));
+  });
+  ASSERT_TRUE(p.client.authentication());
+  EXPECT_EQ(p.client.authentication()->mechanism, "SCRAM-SHA-1");
+}
+
+TEST(sasl, a_rejected_plain_client_gets_auth_and_the_server_says_why) {
+  engine_pair p(sasl_client({.user = "bob",
+                             .password = std::string(password),
+                             .allowed_mechs = {"PLAIN"},
+                             .allow_insecure_mechs = true}),
+                sasl_server({.mechanisms = {"PLAIN"}, .allow_insecure_mechs = true}));
+  run(p, reject);
+  EXPECT_EQ(failure_of(p.client_side),
+            "amqp:unauthorized-access: authentication failed: sasl-outcome auth (1) for user "
+            "'bob' with mechanism PLAIN");
+  EXPECT_EQ(failure_of(p.server_side),
+            "amqp:unauthorized-access: authentication failed for user 'bob' with mechanism "
+            "PLAIN (rejected by the application)");
+  EXPECT_EQ(failure_of(p.client_side).find(password), std::string::npos);
+}
+
+TEST(sasl, a_decision_may_come_late_within_the_handshake_timeout) {
+  engine_pair p(sasl_client({}), sasl_server({.mechanisms = {"ANONYMOUS"}}));
+  ASSERT_FALSE(p.client.open({.container_id = "client"}));
+  p.pump();
+  ASSERT_TRUE(p.server_side.find<sasl_auth_requested>());
+  p.advance(20s);  // an asynchronous credential check
+  EXPECT_FALSE(p.server_side.find<transport_closed>());
+  ASSERT_FALSE(p.server.sasl_accept());
+  p.pump();
+  EXPECT_TRUE(p.server_side.find<peer_opened>());
+  EXPECT_EQ(p.server.sasl_accept(), make_error_code(errc::wrong_state));  // decided already
+}
+
+TEST(sasl, no_decision_within_the_handshake_timeout_ends_the_connection) {
+  engine_pair p(sasl_client({}), sasl_server({.mechanisms = {"ANONYMOUS"}}));
+  ASSERT_FALSE(p.client.open({.container_id = "client"}));
+  p.pump();
+  p.advance(31s);
+  EXPECT_NE(failure_of(p.server_side).find("amqp:resource-limit-exceeded"), std::string::npos);
+  EXPECT_TRUE(p.server.is_finished());
+}
+
+TEST(sasl, commands_out_of_turn_are_refused_and_change_nothing) {
+  engine_pair p(sasl_client({.user = "alice", .password = std::string(password)}),
+                sasl_server({.mechanisms = {"SCRAM-SHA-256"}}));
+  EXPECT_EQ(p.server.sasl_accept(), make_error_code(errc::wrong_state));
+  ASSERT_FALSE(p.client.open({.container_id = "client"}));
+  p.pump();
+  ASSERT_TRUE(p.server_side.find<sasl_auth_requested>());
+  EXPECT_EQ(p.server.sasl_accept(), make_error_code(errc::wrong_state));  // SCRAM needs keys
+  EXPECT_EQ(p.server.sasl_scram_credentials(credentials("SCRAM-SHA-1")),
+            make_error_code(errc::invalid_argument));
+  EXPECT_EQ(p.server.open({.container_id = "server"}), make_error_code(errc::wrong_state));
+  EXPECT_EQ(p.client.begin_session().error(), make_error_code(errc::wrong_state));
+  ASSERT_FALSE(p.server.sasl_scram_credentials(credentials("SCRAM-SHA-256")));
+  p.pump();
+  EXPECT_TRUE(p.server_side.find<peer_opened>());
+}
+
+TEST(sasl, a_client_without_sasl_is_refused_by_a_server_that_requires_it) {
+  engine_pair p(client_config(), sasl_server({.mechanisms = {"ANONYMOUS"}}));
+  ASSERT_FALSE(p.client.open({.container_id = "client"}));
+  p.pump();
+  EXPECT_EQ(failure_of(p.server_side),
+            "amqp:unauthorized-access: the client sent AMQP 0.1.0.0, but this server requires "
+            "SASL (AMQP 3.1.0.0) first");
+  EXPECT_NE(failure_of(p.client_side).find("AMQP 3.1.0.0"), std::string::npos)
+      << failure_of(p.client_side);
+  EXPECT_TRUE(p.client.is_finished());
+  EXPECT_TRUE(p.server.is_finished());
+}
+
+TEST(sasl, a_client_that_requires_sasl_refuses_a_server_without_it) {
+  engine_pair p(sasl_client({}), server_config());
+  ASSERT_FALSE(p.client.open({.container_id = "client"}));
+  p.pump();
+  EXPECT_EQ(failure_of(p.client_side),
+            "amqp:unauthorized-access: the server answered with AMQP 0.1.0.0 instead of SASL "
+            "(AMQP 3.1.0.0): it does not authenticate with SASL");
+  EXPECT_TRUE(p.client.is_finished());
+}
+
+TEST(sasl, a_client_may_give_up_during_authentication) {
+  engine_pair p(sasl_client({}), sasl_server({.mechanisms = {"ANONYMOUS"}}));
+  ASSERT_FALSE(p.client.open({.container_id = "client"}));
+  p.pump();
+  ASSERT_FALSE(p.client.close());
+  p.pump();
+  const auto* t = p.client_side.find<transport_closed>();
+  ASSERT_TRUE(t);
+  EXPECT_FALSE(t->error);
+  EXPECT_TRUE(p.client.is_finished());
+  EXPECT_NE(failure_of(p.server_side).find("during SASL authentication"), std::string::npos)
+      << failure_of(p.server_side);
+}
+
+// Every mechanism, the bytes cut into chunks of each size from 1 to 40: the same outcome.
+TEST(sasl, every_mechanism_at_every_chunk_size) {
+  for (const char* mech : {"ANONYMOUS", "PLAIN", "SCRAM-SHA-1", "SCRAM-SHA-256", "SCRAM-SHA-512"}) {
+    for (std::size_t chunk = 1; chunk <= 40; ++chunk) {
+      const bool anonymous = std::string_view(mech) == "ANONYMOUS";
+      engine_pair p(sasl_client({.user = anonymous ? "" : "alice",
+                                 .password = anonymous ? "" : std::string(password),
+                                 .allowed_mechs = {mech},
+                                 .allow_insecure_mechs = true}),
+                    sasl_server({.mechanisms = {mech}, .allow_insecure_mechs = true}));
+      p.chunk = chunk;
+      run(p, [&](connection_engine& e, const sasl_auth_requested& r) {
+        return r.mechanism.starts_with("SCRAM") ? e.sasl_scram_credentials(credentials(mech))
+                                                : e.sasl_accept();
+      });
+      EXPECT_EQ(failure_of(p.client_side), "") << mech << " chunk " << chunk;
+      EXPECT_TRUE(p.client_side.find<peer_opened>()) << mech << " chunk " << chunk;
+      EXPECT_TRUE(p.server_side.find<peer_opened>()) << mech << " chunk " << chunk;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace amqp::test
