@@ -5,8 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 JOBS=$(nproc 2>/dev/null || echo 2)
-BUILD_PACKAGES=(cmake ninja-build g++ pkg-config libgtest-dev libgmock-dev libtinyxml2-dev libssl-dev)
-TEST_PACKAGES=(python3-qpid-proton libqpid-proton11-dev)
+BUILD_PACKAGES=(cmake ninja-build g++ pkg-config libgtest-dev libgmock-dev libtinyxml2-dev libssl-dev
+                libsasl2-dev)
+# Cyrus SASL's mechanism plugins and saslpasswd2, for the Cyrus interop tests.
+TEST_PACKAGES=(python3-qpid-proton libqpid-proton11-dev libsasl2-modules sasl2-bin)
 FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev llvm-14)
 BENCH_PACKAGES=(libbenchmark-dev libqpid-proton11-dev)
 
