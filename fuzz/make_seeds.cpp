@@ -661,6 +661,7 @@ int main(int argc, char** argv) {
   engine_seeds("engine_client", "server");
   inspect_seeds();
   seeds::choice_seeds();
+  seeds::scram_tls_seeds();
   std::printf("wrote %d seeds under %s\n", written, root.c_str());
   return 0;
 }

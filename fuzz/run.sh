@@ -9,8 +9,13 @@
 # input is copied into fuzz/regressions/<target>/, where ctest replays it from then on, and the
 # script exits non-zero.
 #
+# Targets belong to one of two jobs, run one after the other: "fast" (the parsers, the engine
+# and the SCRAM targets) first, then "slow" (the TLS-stage targets, where every input costs
+# OpenSSL handshake work: key exchange and signatures).
+#
 # Environment:
 #   AMQP_FUZZ_TARGETS="engine_server engine_client"   fuzz only these targets (default: all)
+#   AMQP_FUZZ_JOB=fast|slow  run only that job's targets (default: both, fast first)
 #   AMQP_FUZZ_KEEP_GOING=1   fuzz on past a crash (libFuzzer's -fork=1 with -ignore_crashes,
 #                            -ignore_timeouts, -ignore_ooms): a known bug the seeds already hit
 #                            then no longer ends the run at once, and each crash found is still
@@ -32,19 +37,36 @@ if [ -z "$shared" ] && [ -f "$build/CMakeCache.txt" ]; then
 fi
 [ -n "$shared" ] || shared="$here/../../shared"
 
-# target | public corpora | longest input libFuzzer generates
+# target | public corpora | longest input libFuzzer generates | job
 targets=(
-  "value_decode|type-vectors go-amqp-marshal|4096"
-  "message_decode|message-decode|4096"
-  "composite_decode|type-vectors|4096"
-  "frame_reader|connection-driver proactor-receive go-amqp-conn|16384"
-  "inspect|connection-driver proactor-receive go-amqp-conn|8192"
-  "engine_server|connection-driver proactor-receive go-amqp-conn|16384"
-  "engine_client|connection-driver proactor-receive go-amqp-conn|16384"
-  "engine_commands||4096"
-  "engine_pair||4096"
+  "value_decode|type-vectors go-amqp-marshal|4096|fast"
+  "message_decode|message-decode|4096|fast"
+  "composite_decode|type-vectors|4096|fast"
+  "frame_reader|connection-driver proactor-receive go-amqp-conn|16384|fast"
+  "inspect|connection-driver proactor-receive go-amqp-conn|8192|fast"
+  "engine_server|connection-driver proactor-receive go-amqp-conn|16384|fast"
+  "engine_client|connection-driver proactor-receive go-amqp-conn|16384|fast"
+  "engine_commands||4096|fast"
+  "engine_pair||4096|fast"
+  # Two SCRAM messages of up to 8192 bytes each (scram_max_message_size), so both bounds can
+  # be passed.
+  "scram_server||17000|fast"
+  "scram_client||17000|fast"
+  "saslprep_base64||4096|fast"
+  # A few records of up to 16 KiB each.
+  "tls_server||40000|slow"
+  "tls_client||40000|slow"
 )
 only=" ${AMQP_FUZZ_TARGETS:-} "
+jobs=(fast slow)
+case "${AMQP_FUZZ_JOB:-}" in
+  "") ;;
+  fast | slow) jobs=("$AMQP_FUZZ_JOB") ;;
+  *)
+    echo "AMQP_FUZZ_JOB must be fast or slow" >&2
+    exit 2
+    ;;
+esac
 keep_going=()
 if [ "${AMQP_FUZZ_KEEP_GOING:-0}" = 1 ]; then
   keep_going=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
@@ -53,12 +75,26 @@ fi
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:${ASAN_OPTIONS:-}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}"
 
+# The targets in the order they run: the fast job's, then the slow job's.
+ordered=()
+for job in "${jobs[@]}"; do
+  for entry in "${targets[@]}"; do
+    [ "${entry##*|}" = "$job" ] && ordered+=("$entry")
+  done
+done
+
 status=0
 summary=()
-for entry in "${targets[@]}"; do
-  IFS='|' read -r name public max_len <<<"$entry"
+last_job=
+for entry in "${ordered[@]}"; do
+  IFS='|' read -r name public max_len job <<<"$entry"
   if [ "$only" != "  " ] && [[ "$only" != *" $name "* ]]; then
     continue
+  fi
+  if [ "$job" != "$last_job" ]; then
+    echo "== $job job"
+    summary+=("-- $job job")
+    last_job=$job
   fi
   exe="$build/fuzz/fuzz_$name"
   if [ ! -x "$exe" ]; then

@@ -1,5 +1,6 @@
 // What the seed writers share: make_seeds.cpp writes the byte seeds, choice_seeds.cpp the
-// seeds of the targets that read choices.
+// seeds of the targets that read choices, scram_tls_seeds.cpp those of the SCRAM, SASLprep and
+// base64, and TLS-stage targets.
 #pragma once
 
 #include <cstdint>
@@ -17,5 +18,8 @@ void put(const std::string& target, const std::string& name, amqp::bytes_view b)
 
 // The seeds of engine_commands and engine_pair.
 void choice_seeds();
+
+// The seeds of scram_server, scram_client, saslprep_base64, tls_server and tls_client.
+void scram_tls_seeds();
 
 }  // namespace seeds
