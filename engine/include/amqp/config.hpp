@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "amqp/codec/value.hpp"
 #include "amqp/random.hpp"
 #include "amqp/sasl.hpp"
+#include "amqp/tls.hpp"
 #include "amqp/spec/constants.hpp"
 
 namespace amqp {
@@ -60,6 +62,22 @@ struct limits {
 
 enum class engine_role : std::uint8_t { client, server };
 
+// How TLS starts (spec Part 5, 5.2): at once, as on port 5671 (amqps), or after the TLS
+// protocol header AMQP 2.1.0.0 is exchanged. A server accepts both.
+enum class tls_start : std::uint8_t { direct, after_header };
+
+// TLS below SASL and AMQP (spec Part 5, 5.2), with the engine's own OpenSSL stage.
+struct tls_options {
+  // A client context (tls_context::client) for a client engine, a server context for a server.
+  std::shared_ptr<const tls_context> context;
+  tls_start start = tls_start::direct;  // client only
+  // Client: the name the server's certificate must carry (and SNI); empty: the context's.
+  std::string server_name;
+  // Server: whether a client may connect without TLS (a listener serving both). When false
+  // such a client gets the TLS header and a named refusal.
+  bool allow_plain = false;
+};
+
 struct engine_config {
   engine_role role = engine_role::client;
   amqp::limits limits{};
@@ -72,6 +90,8 @@ struct engine_config {
   // The other role's member is ignored.
   std::optional<sasl_client_options> sasl_client;
   std::optional<sasl_server_options> sasl_server;
+  // TLS (spec Part 5, 5.2); unset: none, and a client's TLS header or ClientHello is refused.
+  std::optional<tls_options> tls;
   // Where SCRAM nonces and secrets come from; not owned; null: system_random().
   random_source* random = nullptr;
 };

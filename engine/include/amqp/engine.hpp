@@ -256,6 +256,8 @@ class connection_engine {
   // The SASL exchange's mechanism and authenticated user once it succeeded; null before, and
   // without SASL.
   const sasl_authenticated* authentication() const noexcept;
+  // The TLS connection once its handshake completed; null before, and without TLS.
+  const tls_info* tls() const noexcept;
   // errc::engine_failed once the engine is poisoned; no error before.
   std::error_code failure() const noexcept;
 

@@ -17,9 +17,11 @@
 //     else (void)engine.sasl_reject();  // SCRAM: the client cannot tell this from a bad password
 //   }
 //
-// Built in: ANONYMOUS (RFC 4505), PLAIN (RFC 4616) and SCRAM-SHA-1, SCRAM-SHA-256 and
+// Built in: ANONYMOUS (RFC 4505), PLAIN (RFC 4616), EXTERNAL (RFC 4422, appendix A: the
+// identity is the TLS client certificate's subject) and SCRAM-SHA-1, SCRAM-SHA-256 and
 // SCRAM-SHA-512 (RFC 5802, RFC 7677). PLAIN sends the password as it is: both sides refuse it
-// on a connection without TLS unless allow_insecure_mechs is set.
+// on a connection without TLS unless allow_insecure_mechs is set. A server offers EXTERNAL
+// only to a TLS client that presented a certificate.
 #pragma once
 
 #include <cstddef>
@@ -34,14 +36,16 @@
 namespace amqp {
 
 // The mechanisms the engine implements, strongest first: a client's default preference.
-inline constexpr std::string_view sasl_builtin_mechanisms[] = {"SCRAM-SHA-512", "SCRAM-SHA-256",
-                                                               "SCRAM-SHA-1", "PLAIN", "ANONYMOUS"};
+inline constexpr std::string_view sasl_builtin_mechanisms[] = {
+    "SCRAM-SHA-512", "SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN", "EXTERNAL", "ANONYMOUS"};
 
 struct sasl_client_options {
-  // The authentication identity; empty (with no password) logs in as ANONYMOUS.
+  // The authentication identity; empty: EXTERNAL (with a TLS client certificate) or
+  // ANONYMOUS.
   std::string user;
   std::string password;
-  // The identity to act as, when it differs from user (rarely needed); empty: none.
+  // The identity to act as, when it differs from the authenticated one (PLAIN, SCRAM and
+  // EXTERNAL's message); empty: none.
   std::string authzid;
   // The mechanisms this client may use, in its order of preference; empty: the built-in ones,
   // strongest first, those that need a user left out when user is empty.

@@ -99,6 +99,17 @@ struct tls_server_options {
   bool session_resumption = true;
 };
 
+// A connection's TLS once its handshake completed (connection_engine::tls()).
+struct tls_info {
+  std::string protocol;  // "TLSv1.3"
+  std::string cipher;    // "TLS_AES_256_GCM_SHA384"
+  bool resumed = false;  // an earlier session was resumed
+  // The peer's certificate: its subject in RFC 2253 form and SHA-256 fingerprint ("AB:01:...");
+  // empty when the peer sent none (a client without a certificate).
+  std::string peer_subject;
+  std::string peer_fingerprint_sha256;
+};
+
 // A built, immutable TLS configuration. Thread-safe: connections on different threads may
 // share one; the only state that changes after construction is a client's session cache,
 // which is guarded.

@@ -49,9 +49,20 @@ connection_engine::impl::impl(const engine_config& c)
   const bool client = config.role == engine_role::client;
   if (client ? config.sasl_client.has_value() : config.sasl_server.has_value()) {
     // No TLS below yet: PLAIN is used only where the options allow it in the clear.
+    // Secure once a TLS handshake below it completes (after_tls()).
     sasl = std::make_unique<detail::sasl_layer>(
         client ? &*config.sasl_client : nullptr, client ? nullptr : &*config.sasl_server,
         config.random ? *config.random : system_random(), /*secure=*/false, events);
+  }
+  if (config.tls && config.tls->context) {
+    if (!client) {
+      wire = wire_mode::detecting;
+    } else if (config.tls->start == tls_start::after_header) {
+      write_protocol_header(wire_prefix, protocol_id::tls);
+      wire = wire_mode::tls_header;
+    } else {
+      start_tls();
+    }
   }
 }
 
@@ -67,7 +78,7 @@ std::size_t connection_engine::feed(bytes_view bytes, time_point now) {
   e.guarded([&] {
     e.now = now;
     e.on_time();  // the baseline times, and any deadline already passed
-    used = e.feed(bytes);
+    used = e.feed_wire(bytes);
   });
   return used;
 }
@@ -77,7 +88,7 @@ void connection_engine::feed_eof(time_point now) {
   e.guarded([&] {
     e.now = now;
     e.on_time();
-    e.on_eof();
+    e.wire_eof();
   });
 }
 
@@ -85,21 +96,31 @@ bytes_view connection_engine::pending_output() {
   impl& e = *impl_;
   if (!e.dispositions.empty()) e.guarded([&] { e.write_dispositions(); });
   if (e.aborted) return {};
-  return e.out.view().subspan(e.out_pos);
+  if (e.wire == impl::wire_mode::plain && e.wire_prefix.empty()) return e.out.view().subspan(e.out_pos);
+  bytes_view wire;
+  e.guarded([&] { wire = e.wire_output(); });
+  return e.aborted ? bytes_view{} : wire;
 }
 
 void connection_engine::consume_output(std::size_t n) noexcept {
   impl& e = *impl_;
-  e.out_pos += std::min(n, e.out.size() - e.out_pos);
-  if (e.out_pos == e.out.size()) {
-    e.out_offset += e.out.size();
-    e.out.clear();
-    e.out_pos = 0;
-  } else if (e.out_pos >= 64 * 1024 && e.out_pos * 2 >= e.out.size()) {
+  if (e.wire == impl::wire_mode::plain && e.wire_prefix.empty())
+    e.consume_plain(n);
+  else
+    e.guarded([&] { e.consume_wire(n); });
+}
+
+void connection_engine::impl::consume_plain(std::size_t n) noexcept {
+  out_pos += std::min(n, out.size() - out_pos);
+  if (out_pos == out.size()) {
+    out_offset += out.size();
+    out.clear();
+    out_pos = 0;
+  } else if (out_pos >= 64 * 1024 && out_pos * 2 >= out.size()) {
     // Mostly consumed: move the rest down rather than let the buffer creep forward.
-    e.out_offset += e.out_pos;
-    e.out.erase(0, e.out_pos);
-    e.out_pos = 0;
+    out_offset += out_pos;
+    out.erase(0, out_pos);
+    out_pos = 0;
   }
 }
 
@@ -126,7 +147,7 @@ bool connection_engine::wants_input() const noexcept {
 
 bool connection_engine::is_finished() const noexcept {
   const impl& e = *impl_;
-  return e.aborted || (e.closed_reported && e.out_pos == e.out.size());
+  return e.aborted || (e.closed_reported && e.wire_drained());
 }
 
 std::error_code connection_engine::open(const connection_options& options) {

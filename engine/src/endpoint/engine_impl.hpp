@@ -14,6 +14,7 @@
 #include "amqp/trace.hpp"
 #include "ring.hpp"
 #include "sasl/sasl_layer.hpp"
+#include "tls/tls_stage.hpp"
 #include "session.hpp"
 
 namespace amqp {
@@ -29,7 +30,23 @@ struct connection_engine::impl {
   // Out of memory: the state being changed may be half-changed, so nothing more is trusted.
   void poison() noexcept;
 
+  // --- wire.cpp: TLS below everything else (spec Part 5, 5.2) ---
+  // The engine's byte surface: the wire's bytes in and out, through TLS when it is on.
+  std::size_t feed_wire(bytes_view bytes);
+  bytes_view wire_output();
+  void consume_wire(std::size_t n);
+  // Drops n bytes of the plaintext output (written, or taken by TLS).
+  void consume_plain(std::size_t n) noexcept;
+  void wire_eof();
+  // All output written, TLS's close_notify included when TLS is on.
+  bool wire_drained() const noexcept;
+  // The TLS stage's state after it ran: a failure ends the transport; a finished handshake
+  // makes the connection secure for SASL.
+  void after_tls();
+  void start_tls();
+
   // --- input.cpp ---
+  // The plaintext stream: protocol headers and frames.
   std::size_t feed(bytes_view bytes);
   void on_item(const frame_reader::item_type& item);
   void on_reader_error(const decode_error& e);
@@ -221,6 +238,20 @@ struct connection_engine::impl {
   std::optional<connection_options> pending_open;  // client: sent once SASL succeeds
   std::optional<sasl_authenticated> authenticated;
   writer trace_scratch;  // redacted SASL frames for the trace
+
+  // TLS (wire.cpp): how the wire's bytes are read until TLS is known, and the stage.
+  enum class wire_mode : std::uint8_t {
+    plain,        // no TLS: the wire is the plaintext stream
+    detecting,    // server: the first bytes say TLS (a ClientHello or the TLS header) or not
+    tls_header,   // client: the server's TLS header is awaited before the handshake
+    tls,          // the wire is TLS records
+  };
+  wire_mode wire = wire_mode::plain;
+  std::unique_ptr<detail::tls_stage> tls;
+  writer wire_prefix;            // protocol header bytes for the wire, before any TLS record
+  writer header_in;              // the first bytes of the peer's stream, while detecting
+  bool tls_close_started = false;
+  std::optional<tls_info> tls_status;
 
   open_fields remote;
   detail::session_table sessions;

@@ -107,6 +107,21 @@ void sasl_layer::succeed() {
   events_.push(sasl_authenticated{mechanism_, user_});
 }
 
+void sasl_layer::secure(std::string peer_subject) {
+  secure_ = true;
+  external_identity_ = std::move(peer_subject);
+}
+
+// Whether this server offers `m` on this connection: PLAIN only where the password cannot be
+// read off the wire (or when allowed), EXTERNAL only to a client with a TLS certificate.
+bool sasl_layer::offers(const std::string& m) const {
+  const auto& all = server_->mechanisms;
+  if (std::find(all.begin(), all.end(), m) == all.end()) return false;
+  if (sends_password_in_clear(m) && !secure_ && !server_->allow_insecure_mechs) return false;
+  if (m == "EXTERNAL" && external_identity_.empty()) return false;
+  return true;
+}
+
 void sasl_layer::start(writer& out) {
   if (state_ != state::idle || !client_) return;
   write_protocol_header(out, protocol_id::sasl);
@@ -125,11 +140,9 @@ void sasl_layer::on_header(const protocol_header& h, writer& out) {
   if (server_) {
     if (state_ != state::idle) return fail("a second SASL protocol header arrived");
     write_protocol_header(out, protocol_id::sasl);
-    // The offer: PLAIN only where the password cannot be read off the wire, or when allowed.
     std::vector<symbol_view> offer;
     for (const std::string& m : server_->mechanisms)
-      if (!sends_password_in_clear(m) || secure_ || server_->allow_insecure_mechs)
-        offer.push_back(symbol_view{m});
+      if (offers(m)) offer.push_back(symbol_view{m});
     write_sasl(
         out, spec::sasl_mechanisms{.sasl_server_mechanisms = std::span<const symbol_view>(offer)});
     state_ = state::negotiating;
@@ -233,11 +246,7 @@ void sasl_layer::on_init(const frame_view& f, writer& out) {
     return fail("a second sasl-init arrived");
   }
   mechanism_ = std::string(init->mechanism.str);
-  const auto& offered = server_->mechanisms;
-  const bool offers =
-      std::find(offered.begin(), offered.end(), mechanism_) != offered.end() &&
-      (!sends_password_in_clear(mechanism_) || secure_ || server_->allow_insecure_mechs);
-  if (!offers) {
+  if (!offers(mechanism_)) {
     outcome(out, false);
     return fail("the client chose " + mechanism_ + ", which this server does not offer");
   }
@@ -246,6 +255,12 @@ void sasl_layer::on_init(const frame_view& f, writer& out) {
   const bytes_view response = init->initial_response.value_or(bytes_view{});
   if (mechanism_ == "ANONYMOUS") {
     // RFC 4505: the message is trace information only; it names nobody.
+  } else if (mechanism_ == "EXTERNAL") {
+    // RFC 4422, appendix A: who the client is, its certificate said; the message is the
+    // identity it asks to act as.
+    user_ = external_identity_;
+    request.user = external_identity_;
+    request.authzid = std::string(reinterpret_cast<const char*>(response.data()), response.size());
   } else if (mechanism_ == "PLAIN") {
     auto p = parse_plain(response);
     if (!p) {

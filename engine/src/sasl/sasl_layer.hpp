@@ -60,6 +60,10 @@ class sasl_layer {
   const std::string& mechanism() const noexcept { return mechanism_; }
   const std::string& user() const noexcept { return user_; }
 
+  // TLS below completed its handshake: PLAIN may be used, and a server offers EXTERNAL when
+  // the client presented a certificate, whose subject is then its identity.
+  void secure(std::string peer_subject);
+
   // Client: writes the SASL protocol header.
   void start(writer& out);
   // The peer's protocol header, the first item of its stream.
@@ -88,6 +92,7 @@ class sasl_layer {
   void fail(std::string description);
   void succeed();
   std::string who() const;  // "for user 'alice' with mechanism PLAIN"
+  bool offers(const std::string& mechanism) const;
 
   const sasl_client_options* client_;
   const sasl_server_options* server_;
@@ -102,6 +107,7 @@ class sasl_layer {
   std::unique_ptr<sasl_client_mechanism> client_mech_;
   std::unique_ptr<scram_server> scram_;
   std::vector<std::uint8_t> scram_secret_;
+  std::string external_identity_;  // server: the TLS client certificate's subject
 };
 
 // A copy of a SASL frame fit for a trace: the initial-response of a sasl-init and the response

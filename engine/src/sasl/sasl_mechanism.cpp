@@ -1,4 +1,5 @@
-// The client side of ANONYMOUS (RFC 4505), PLAIN (RFC 4616) and SCRAM (RFC 5802, RFC 7677).
+// The client side of ANONYMOUS (RFC 4505), PLAIN (RFC 4616), EXTERNAL (RFC 4422) and SCRAM
+// (RFC 5802, RFC 7677).
 #include "sasl/sasl_mechanism.hpp"
 
 #include <openssl/crypto.h>
@@ -30,6 +31,23 @@ class anonymous_mechanism final : public sasl_client_mechanism {
 
  private:
   std::string trace_;
+};
+
+// RFC 4422, appendix A: the identity is established outside SASL (the TLS client
+// certificate); the message is the authorization identity, possibly empty.
+class external_mechanism final : public sasl_client_mechanism {
+ public:
+  explicit external_mechanism(std::string authzid) : authzid_(std::move(authzid)) {}
+  result<std::optional<std::string>, sasl_failure> initial_response() override {
+    return std::optional<std::string>(authzid_);
+  }
+  result<std::string, sasl_failure> on_challenge(bytes_view) override {
+    return unexpected_challenge("EXTERNAL");
+  }
+  std::optional<sasl_failure> on_success(bytes_view) override { return std::nullopt; }
+
+ private:
+  std::string authzid_;
 };
 
 class plain_mechanism final : public sasl_client_mechanism {
@@ -85,6 +103,7 @@ std::unique_ptr<sasl_client_mechanism> make_client_mechanism(std::string_view na
                                                              random_source& random) {
   if (name == "ANONYMOUS") return std::make_unique<anonymous_mechanism>(options.user);
   if (name == "PLAIN") return std::make_unique<plain_mechanism>(options);
+  if (name == "EXTERNAL") return std::make_unique<external_mechanism>(options.authzid);
   if (auto h = scram_hash_from_name(name))
     return std::make_unique<scram_mechanism>(*h, options, random);
   return nullptr;
@@ -95,7 +114,7 @@ bool sends_password_in_clear(std::string_view mechanism) noexcept {
 }
 
 bool needs_user(std::string_view mechanism) noexcept {
-  return mechanism != "ANONYMOUS";
+  return mechanism != "ANONYMOUS" && mechanism != "EXTERNAL";
 }
 
 }  // namespace amqp::detail

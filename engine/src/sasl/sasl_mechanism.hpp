@@ -39,7 +39,7 @@ std::unique_ptr<sasl_client_mechanism> make_client_mechanism(std::string_view na
 // Whether a built-in mechanism sends the password as it is (PLAIN): refused without TLS unless
 // allow_insecure_mechs.
 bool sends_password_in_clear(std::string_view mechanism) noexcept;
-// Whether a built-in mechanism needs a user name (all but ANONYMOUS).
+// Whether a built-in mechanism needs a user name (all but ANONYMOUS and EXTERNAL).
 bool needs_user(std::string_view mechanism) noexcept;
 
 }  // namespace amqp::detail

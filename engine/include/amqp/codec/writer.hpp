@@ -81,6 +81,7 @@ class writer {
   void truncate(std::size_t n) noexcept { end_ = buf_.get() + n; }
   // Removes `n` bytes at `pos`, moving what follows down.
   void erase(std::size_t pos, std::size_t n) noexcept {
+    if (n == 0) return;  // an empty writer has no buffer for memmove to point at
     std::uint8_t* at = buf_.get() + pos;
     std::memmove(at, at + n, static_cast<std::size_t>(end_ - at) - n);
     end_ -= n;

@@ -1,0 +1,256 @@
+// TLS below AMQP between two engines (spec Part 5, 5.2): direct and after the TLS header, a
+// server telling them apart and refusing plain clients, named verification failures, SASL over
+// TLS (PLAIN allowed, EXTERNAL from the client certificate), a clean close_notify, and the
+// whole conversation cut into small chunks.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+
+#include "pair.hpp"
+#include "support/test_certs.hpp"
+
+namespace amqp::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::shared_ptr<const tls_context> client_tls(std::string server_name = "localhost",
+                                              bool with_certificate = false) {
+  tls_client_options o;
+  o.ca_pem = test_certs().ca_cert;
+  o.server_name = std::move(server_name);
+  if (with_certificate) {
+    o.certificate_chain.pem = test_certs().client_cert;
+    o.private_key.pem = test_certs().client_key;
+  }
+  auto c = tls_context::client(o);
+  EXPECT_TRUE(c) << (c ? "" : c.error());
+  return c ? *c : nullptr;
+}
+
+std::shared_ptr<const tls_context> server_tls(
+    tls_client_certificates certs = tls_client_certificates::none) {
+  tls_server_options o;
+  o.certificate_chain.pem = test_certs().server_chain;
+  o.private_key.pem = test_certs().server_key;
+  o.client_certificates = certs;
+  if (certs != tls_client_certificates::none) o.client_ca_pem = test_certs().ca_cert;
+  auto c = tls_context::server(o);
+  EXPECT_TRUE(c) << (c ? "" : c.error());
+  return c ? *c : nullptr;
+}
+
+engine_config tls_client(tls_start start = tls_start::direct,
+                         std::shared_ptr<const tls_context> ctx = client_tls()) {
+  engine_config c = client_config();
+  c.tls = tls_options{.context = std::move(ctx), .start = start};
+  return c;
+}
+
+engine_config tls_server(std::shared_ptr<const tls_context> ctx = server_tls(),
+                         bool allow_plain = false) {
+  engine_config c = server_config();
+  c.tls = tls_options{.context = std::move(ctx), .allow_plain = allow_plain};
+  return c;
+}
+
+std::string failure_of(const engine_side& s) {
+  const auto* t = s.find<transport_closed>();
+  if (!t || !t->error) return "";
+  return t->error->name + ": " + t->error->description;
+}
+
+// Both sides open (the server answers), accepting any SASL request as `decide` says.
+template <class Decide>
+void open_both(engine_pair& p, Decide decide) {
+  ASSERT_FALSE(p.client.open({.container_id = "client"}));
+  std::size_t decided = 0;
+  for (int round = 0; round < 10; ++round) {
+    p.pump();
+    std::size_t seen = 0;
+    for (const event& e : p.server_side.events) {
+      const auto* r = std::get_if<sasl_auth_requested>(&e);
+      if (r && ++seen > decided) {
+        ++decided;
+        ASSERT_FALSE(decide(p.server, *r));
+        break;
+      }
+    }
+    if (p.server_side.find<peer_opened>()) (void)p.server.open({.container_id = "server"});
+  }
+  p.pump();
+}
+
+void open_both(engine_pair& p) {
+  open_both(p, [](connection_engine& e, const sasl_auth_requested&) { return e.sasl_accept(); });
+}
+
+// Closes from the client and checks both ends finish cleanly, TLS close_notify included.
+void close_cleanly(engine_pair& p) {
+  ASSERT_FALSE(p.client.close());
+  p.pump();
+  if (p.server_side.find<peer_closed>()) (void)p.server.close();
+  p.pump();
+  EXPECT_EQ(failure_of(p.client_side), "");
+  EXPECT_EQ(failure_of(p.server_side), "");
+  EXPECT_TRUE(p.client.is_finished());
+  EXPECT_TRUE(p.server.is_finished());
+}
+
+TEST(tls, direct_tls_carries_the_whole_conversation) {
+  engine_pair p(tls_client(), tls_server());
+  open_both(p);
+  ASSERT_TRUE(p.client_side.find<peer_opened>());
+  ASSERT_TRUE(p.server_side.find<peer_opened>());
+  ASSERT_TRUE(p.client.tls());
+  EXPECT_TRUE(p.client.tls()->protocol.starts_with("TLSv1."));
+  EXPECT_NE(p.client.tls()->peer_subject.find("CN=localhost"), std::string::npos)
+      << p.client.tls()->peer_subject;
+  EXPECT_EQ(p.client.tls()->peer_fingerprint_sha256,
+            fingerprint_sha256(test_certs().server_chain));
+  ASSERT_TRUE(p.server.tls());
+  EXPECT_EQ(p.server.tls()->peer_subject, "");  // the client sent no certificate
+  // The frames cross as usual above TLS.
+  auto s = p.client.begin_session();
+  ASSERT_TRUE(s);
+  p.pump();
+  EXPECT_TRUE(p.server_side.find<peer_began_session>());
+  close_cleanly(p);
+}
+
+TEST(tls, tls_after_the_protocol_header) {
+  engine_pair p(tls_client(tls_start::after_header), tls_server());
+  open_both(p);
+  EXPECT_TRUE(p.client_side.find<peer_opened>());
+  EXPECT_TRUE(p.server_side.find<peer_opened>());
+  ASSERT_TRUE(p.server.tls());
+  close_cleanly(p);
+}
+
+TEST(tls, a_server_that_allows_plain_clients_serves_both) {
+  engine_pair plain(client_config(), tls_server(server_tls(), /*allow_plain=*/true));
+  open_both(plain);
+  EXPECT_TRUE(plain.server_side.find<peer_opened>());
+  EXPECT_FALSE(plain.server.tls());
+  engine_pair secured(tls_client(), tls_server(server_tls(), /*allow_plain=*/true));
+  open_both(secured);
+  EXPECT_TRUE(secured.server_side.find<peer_opened>());
+  EXPECT_TRUE(secured.server.tls());
+}
+
+TEST(tls, a_server_that_requires_tls_refuses_a_plain_client_by_name) {
+  engine_pair p(client_config(), tls_server());
+  ASSERT_FALSE(p.client.open({.container_id = "client"}));
+  p.pump();
+  EXPECT_EQ(failure_of(p.server_side),
+            "amqp:unauthorized-access: the client sent AMQP 0.1.0.0, but this server requires "
+            "TLS (AMQP 2.1.0.0, or TLS at once)");
+  EXPECT_NE(failure_of(p.client_side).find("AMQP 2.1.0.0"), std::string::npos)
+      << failure_of(p.client_side);
+  EXPECT_TRUE(p.client.is_finished());
+  EXPECT_TRUE(p.server.is_finished());
+}
+
+TEST(tls, a_wrong_host_name_fails_the_handshake_with_the_name_expected) {
+  engine_pair p(tls_client(tls_start::direct, client_tls("other.example")), tls_server());
+  ASSERT_FALSE(p.client.open({.container_id = "client"}));
+  p.pump();
+  EXPECT_NE(failure_of(p.client_side).find("TLS handshake failed: certificate verify failed: "
+                                           "hostname mismatch (expected 'other.example')"),
+            std::string::npos)
+      << failure_of(p.client_side);
+  EXPECT_EQ(failure_of(p.client_side).rfind("amqp:unauthorized-access: ", 0), 0u);
+  EXPECT_FALSE(p.server_side.find<peer_opened>());
+  EXPECT_NE(failure_of(p.server_side), "");
+  EXPECT_TRUE(p.client.is_finished());
+  EXPECT_TRUE(p.server.is_finished());
+}
+
+TEST(tls, sasl_plain_is_allowed_over_tls_without_the_insecure_flag) {
+  engine_config c = tls_client();
+  c.sasl_client = sasl_client_options{.user = "alice", .password = "secret", .allowed_mechs = {"PLAIN"}};
+  engine_config s = tls_server();
+  s.sasl_server = sasl_server_options{.mechanisms = {"PLAIN"}};
+  engine_pair p(std::move(c), std::move(s));
+  open_both(p, [](connection_engine& e, const sasl_auth_requested& r) {
+    return r.user == "alice" && r.password == "secret" ? e.sasl_accept() : e.sasl_reject();
+  });
+  EXPECT_EQ(failure_of(p.client_side), "");
+  EXPECT_TRUE(p.client_side.find<peer_opened>());
+  ASSERT_TRUE(p.server.authentication());
+  EXPECT_EQ(p.server.authentication()->user, "alice");
+}
+
+TEST(tls, sasl_external_names_the_client_certificate) {
+  engine_config c = tls_client(tls_start::direct, client_tls("localhost", /*certificate=*/true));
+  c.sasl_client = sasl_client_options{};
+  engine_config s = tls_server(server_tls(tls_client_certificates::required));
+  s.sasl_server = sasl_server_options{.mechanisms = {"EXTERNAL", "ANONYMOUS"}};
+  engine_pair p(std::move(c), std::move(s));
+  open_both(p);
+  const auto* r = p.server_side.find<sasl_auth_requested>();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->mechanism, "EXTERNAL");
+  EXPECT_NE(r->user.find("CN=client-1"), std::string::npos) << r->user;
+  EXPECT_TRUE(p.client_side.find<peer_opened>());
+  ASSERT_TRUE(p.server.tls());
+  EXPECT_EQ(p.server.tls()->peer_subject, r->user);
+}
+
+TEST(tls, external_is_not_offered_without_a_client_certificate) {
+  engine_config c = tls_client();
+  c.sasl_client = sasl_client_options{.allowed_mechs = {"EXTERNAL"}};
+  engine_config s = tls_server();
+  s.sasl_server = sasl_server_options{.mechanisms = {"EXTERNAL", "ANONYMOUS"}};
+  engine_pair p(std::move(c), std::move(s));
+  open_both(p);
+  EXPECT_EQ(failure_of(p.client_side),
+            "amqp:unauthorized-access: no mutually acceptable SASL mechanism: server offers "
+            "[ANONYMOUS], allowed [EXTERNAL]");
+}
+
+TEST(tls, a_required_client_certificate_that_is_missing_is_named) {
+  engine_pair p(tls_client(), tls_server(server_tls(tls_client_certificates::required)));
+  ASSERT_FALSE(p.client.open({.container_id = "client"}));
+  p.pump();
+  EXPECT_NE(failure_of(p.server_side).find("peer did not return a certificate"), std::string::npos)
+      << failure_of(p.server_side);
+  EXPECT_NE(failure_of(p.client_side), "");
+  EXPECT_TRUE(p.client.is_finished());
+  EXPECT_TRUE(p.server.is_finished());
+}
+
+TEST(tls, scram_over_tls_at_small_chunk_sizes) {
+  const std::uint8_t salt[] = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6};
+  const auto creds = make_scram_credentials("SCRAM-SHA-256", "secret", salt, 4096);
+  ASSERT_TRUE(creds);
+  for (std::size_t chunk : {1u, 2u, 3u, 7u, 64u, 511u}) {
+    engine_config c = tls_client(tls_start::after_header);
+    c.sasl_client = sasl_client_options{.user = "alice", .password = "secret"};
+    engine_config s = tls_server();
+    s.sasl_server = sasl_server_options{.mechanisms = {"SCRAM-SHA-256"}};
+    engine_pair p(std::move(c), std::move(s));
+    p.chunk = chunk;
+    open_both(p, [&](connection_engine& e, const sasl_auth_requested&) {
+      return e.sasl_scram_credentials(*creds);
+    });
+    EXPECT_EQ(failure_of(p.client_side), "") << "chunk " << chunk;
+    EXPECT_TRUE(p.client_side.find<peer_opened>()) << "chunk " << chunk;
+    EXPECT_TRUE(p.server_side.find<peer_opened>()) << "chunk " << chunk;
+    close_cleanly(p);
+  }
+}
+
+TEST(tls, a_transport_cut_after_the_handshake_is_a_truncation) {
+  engine_pair p(tls_client(), tls_server());
+  open_both(p);
+  ASSERT_TRUE(p.client_side.find<peer_opened>());
+  p.client.feed_eof(p.now);  // no close_notify, no close
+  p.client_side.drain_events();
+  EXPECT_NE(failure_of(p.client_side).find("truncated"), std::string::npos)
+      << failure_of(p.client_side);
+}
+
+}  // namespace
+}  // namespace amqp::test
