@@ -272,6 +272,11 @@ TEST(sasl, no_decision_within_the_handshake_timeout_ends_the_connection) {
   p.advance(31s);
   EXPECT_NE(failure_of(p.server_side).find("amqp:resource-limit-exceeded"), std::string::npos);
   EXPECT_TRUE(p.server.is_finished());
+  // A decision that comes after the end is refused and writes nothing.
+  EXPECT_EQ(p.server.sasl_accept(), make_error_code(errc::wrong_state));
+  EXPECT_EQ(p.server.sasl_reject(), make_error_code(errc::wrong_state));
+  EXPECT_TRUE(p.server.pending_output().empty());
+  EXPECT_TRUE(p.server.is_finished());
 }
 
 TEST(sasl, commands_out_of_turn_are_refused_and_change_nothing) {

@@ -74,21 +74,21 @@ void connection_engine::impl::trace_written(std::size_t from) {
 
 std::error_code connection_engine::sasl_accept() {
   return impl_->command([&]() -> std::error_code {
-    if (!impl_->sasl_running()) return errc::wrong_state;
+    if (!impl_->sasl_deciding()) return errc::wrong_state;
     return impl_->sasl_step([&](writer& w) { return impl_->sasl->accept(w); });
   });
 }
 
 std::error_code connection_engine::sasl_reject() {
   return impl_->command([&]() -> std::error_code {
-    if (!impl_->sasl_running()) return errc::wrong_state;
+    if (!impl_->sasl_deciding()) return errc::wrong_state;
     return impl_->sasl_step([&](writer& w) { return impl_->sasl->reject(w); });
   });
 }
 
 std::error_code connection_engine::sasl_scram_credentials(const scram_credentials& credentials) {
   return impl_->command([&]() -> std::error_code {
-    if (!impl_->sasl_running()) return errc::wrong_state;
+    if (!impl_->sasl_deciding()) return errc::wrong_state;
     return impl_->sasl_step(
         [&](writer& w) { return impl_->sasl->scram_credentials(credentials, w); });
   });

@@ -93,6 +93,9 @@ struct connection_engine::impl {
   template <class F>
   std::error_code sasl_step(F&& step);
   bool sasl_running() const noexcept { return sasl && !sasl->finished(); }
+  // A server's decision is still wanted: the exchange runs and the transport has not ended
+  // (a handshake timeout may have ended it while the application was deciding).
+  bool sasl_deciding() const noexcept { return sasl_running() && !close_sent && !aborted; }
   // Client: writes the SASL header, the open waiting in pending_open.
   void start_sasl();
   // Traces the headers and frames written to `out` from `from` on (SASL frames redacted).

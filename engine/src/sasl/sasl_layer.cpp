@@ -129,16 +129,23 @@ void sasl_layer::start(writer& out) {
 }
 
 void sasl_layer::on_header(const protocol_header& h, writer& out) {
+  if (h.id != protocol_id::sasl && peer_header_) {
+    // The peer moved on to AMQP while the exchange was still running (spec Part 5, 5.3.2:
+    // the AMQP header follows a successful outcome).
+    return fail((server_ ? std::string("the client") : std::string("the server")) + " sent " +
+                describe_header(h) + " before the SASL outcome");
+  }
   if (h.id != protocol_id::sasl) {
-    if (server_ && state_ == state::idle) write_protocol_header(out, protocol_id::sasl);
+    if (server_) write_protocol_header(out, protocol_id::sasl);
     fail(server_ ? "the client sent " + describe_header(h) +
                        ", but this server requires SASL (AMQP 3.1.0.0) first"
                  : "the server answered with " + describe_header(h) +
                        " instead of SASL (AMQP 3.1.0.0): it does not authenticate with SASL");
     return;
   }
+  if (peer_header_) return fail("a second SASL protocol header arrived");
+  peer_header_ = true;
   if (server_) {
-    if (state_ != state::idle) return fail("a second SASL protocol header arrived");
     write_protocol_header(out, protocol_id::sasl);
     std::vector<symbol_view> offer;
     for (const std::string& m : server_->mechanisms)

@@ -104,6 +104,7 @@ class sasl_layer {
   std::string mechanism_;
   std::string user_;
   std::uint32_t rounds_ = 0;
+  bool peer_header_ = false;  // the peer's SASL protocol header arrived
   std::unique_ptr<sasl_client_mechanism> client_mech_;
   std::unique_ptr<scram_server> scram_;
   std::vector<std::uint8_t> scram_secret_;
