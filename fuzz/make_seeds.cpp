@@ -662,6 +662,7 @@ int main(int argc, char** argv) {
   inspect_seeds();
   seeds::choice_seeds();
   seeds::scram_tls_seeds();
+  seeds::sasl_seeds();
   std::printf("wrote %d seeds under %s\n", written, root.c_str());
   return 0;
 }

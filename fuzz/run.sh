@@ -46,6 +46,8 @@ targets=(
   "inspect|connection-driver proactor-receive go-amqp-conn|8192|fast"
   "engine_server|connection-driver proactor-receive go-amqp-conn|16384|fast"
   "engine_client|connection-driver proactor-receive go-amqp-conn|16384|fast"
+  "engine_server_sasl|connection-driver proactor-receive go-amqp-conn|16384|fast"
+  "engine_client_sasl|connection-driver proactor-receive go-amqp-conn|16384|fast"
   "engine_commands||4096|fast"
   "engine_pair||4096|fast"
   # Two SCRAM messages of up to 8192 bytes each (scram_max_message_size), so both bounds can

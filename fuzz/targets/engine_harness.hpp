@@ -45,6 +45,13 @@
 //   deliveries whole, never settled and in doubt both, nothing left once it is all over);
 //   the output may exceed the bound above by twice the bytes of the messages sent, and after
 //   feed() stays within max_pending_output plus a few frames and those messages.
+//
+// A target may add SASL (spec Part 5, 5.3) through sasl_hooks: the hooks configure the engine,
+// see every traced item and line, every event before the driver answers it and every output
+// item, decide the server's sasl_auth_requested, and check their own oracles. With SASL, a
+// client's first output is its SASL header alone (its open waits for the outcome, and a
+// begin_session() before it is refused with wrong_state, changing nothing: the session is
+// begun once sasl_authenticated is reported), and the text trace is always on.
 #pragma once
 
 #include <algorithm>
@@ -113,6 +120,32 @@ class random_bits {
 
  private:
   std::uint64_t state_;
+};
+
+// What a SASL target adds to the driver (see the top of this file). Every call is made from
+// the driver, in the order things happened.
+class sasl_hooks {
+ public:
+  virtual ~sasl_hooks() = default;
+  // The peer's stream, marks removed, before anything is fed.
+  virtual void on_input(amqp::bytes_view stream) = 0;
+  // Adds the SASL options (and the random source they need) to the engine's configuration.
+  virtual void configure(amqp::engine_config& c) = 0;
+  // Every protocol header and frame the engine traces, as it traces them, and every line of
+  // the text trace.
+  virtual void on_traced_header(amqp::trace_direction dir, const amqp::protocol_header& h) = 0;
+  virtual void on_traced_frame(amqp::trace_direction dir, const amqp::frame_view& f) = 0;
+  virtual void on_trace_line(std::string_view line) = 0;
+  // Every item the engine wrote, as the peer reads it (credentials included).
+  virtual void on_output(const amqp::frame_reader::item_type& item) = 0;
+  // Each event polled from `e`, before the driver answers it; `later` holds the events polled
+  // with it after it. The hooks may give SASL commands here.
+  virtual void on_event(amqp::connection_engine& e, const amqp::event& ev,
+                        std::span<const amqp::event> later) = 0;
+  // After each read was fed and its events answered: a decision put off until now.
+  virtual void after_read(amqp::connection_engine& e) = 0;
+  // The input ended and the driver's end checks held.
+  virtual void at_end(const amqp::connection_engine& e) = 0;
 };
 
 // go-amqp's read mark (see the top of this file).
@@ -197,14 +230,17 @@ class recording_trace final : public amqp::trace_sink {
   std::optional<std::uint64_t> last_incoming;  // offset of the latest incoming item
   std::unique_ptr<amqp::text_trace_sink> text;
   std::size_t text_bytes = 0;
+  sasl_hooks* hooks = nullptr;
 
   void on_protocol_header(amqp::trace_direction dir, const amqp::protocol_header& h,
                           std::uint64_t offset) override {
+    if (hooks) hooks->on_traced_header(dir, h);
     if (text) text->on_protocol_header(dir, h, offset);
     if (dir == amqp::trace_direction::incoming) return incoming(offset);
     outgoing.push_back({.header = true, .h = h, .offset = offset});
   }
   void on_frame(amqp::trace_direction dir, const amqp::frame_view& f) override {
+    if (hooks) hooks->on_traced_frame(dir, f);
     if (text) text->on_frame(dir, f);
     if (dir == amqp::trace_direction::incoming) return incoming(f.offset);
     outgoing.push_back({.type = f.type,
@@ -222,12 +258,14 @@ class recording_trace final : public amqp::trace_sink {
 
 class driver {
  public:
-  driver(amqp::engine_role role, std::size_t input_size, random_bits& rng)
-      : rng_(rng),
+  driver(amqp::engine_role role, std::size_t input_size, random_bits& rng,
+         sasl_hooks* hooks = nullptr)
+      : hooks_(hooks),
+        rng_(rng),
         role_(role),
-        config_(make_config(role, rng)),
+        config_(make_config(role, rng, hooks)),
         local_(make_options(role, rng)),
-        engine_(traced(config_, trace_, rng)),
+        engine_(traced(config_, trace_, rng, hooks)),
         check_(role == amqp::engine_role::server ? "server" : "client"),
         links_(engine_, rng, check_),
         output_limit_(16 * 1024 + 64 * static_cast<std::uint64_t>(input_size)),
@@ -248,6 +286,20 @@ class driver {
   void open_client() {
     expect(!engine_.open(local_), "the client's open was refused");
     settle(true);
+    if (config_.sasl_client) {
+      expect(items_ == 1 && !open_written_,
+             "a SASL client wrote more than its SASL header before the server's mechanisms");
+      if (rng_.below(2)) {
+        const std::uint64_t before = total_written();
+        const auto s = engine_.begin_session(session_options());
+        expect(!s && s.error() == amqp::errc::wrong_state,
+               "begin_session() before the SASL outcome was not refused with wrong_state");
+        expect(total_written() == before && !engine_.poll_event(),
+               "a refused begin_session() changed something");
+        begin_after_auth_ = true;
+      }
+      return;
+    }
     expect(items_ >= 2 && open_written_, "the client's output does not start with header + open");
     if (rng_.below(2)) {
       const auto s = engine_.begin_session(session_options());
@@ -268,6 +320,10 @@ class driver {
       settle();
     }
     feed(bytes);
+    if (hooks_) {
+      hooks_->after_read(engine_);
+      settle();
+    }
   }
 
   // The input ends; then every end-of-conversation contract is checked.
@@ -295,10 +351,12 @@ class driver {
     expect(!engine_.poll_event(), "an event after transport_closed");
     expect(total_written() == written, "a finished engine wrote more output");
     expect(engine_.is_finished(), "a finished engine became unfinished");
+    if (hooks_) hooks_->at_end(engine_);
   }
 
  private:
-  static amqp::engine_config make_config(amqp::engine_role role, random_bits& rng) {
+  static amqp::engine_config make_config(amqp::engine_role role, random_bits& rng,
+                                         sasl_hooks* hooks) {
     amqp::engine_config c{.role = role};
     // Tiny event limits make feed() stop early, the path a flooded application takes.
     c.limits.max_pending_events = rng.pick({std::size_t{1}, std::size_t{2}, std::size_t{1024},
@@ -312,6 +370,7 @@ class driver {
     c.limits.handshake_timeout = rng.pick({1ms, 50ms, 2000ms, 30000ms});
     c.limits.close_timeout = rng.pick({1ms, 50ms, 2000ms, 30000ms});
     if (rng.below(4) == 0) c.limits.decode.max_depth = 4;
+    if (hooks) hooks->configure(c);
     return c;
   }
 
@@ -333,10 +392,15 @@ class driver {
   }
 
   static amqp::engine_config traced(amqp::engine_config c, recording_trace& trace,
-                                    random_bits& rng) {
-    if (rng.below(4) == 0) {
-      trace.text = std::make_unique<amqp::text_trace_sink>(
-          [&trace](std::string_view line) { trace.text_bytes += line.size(); });
+                                    random_bits& rng, sasl_hooks* hooks) {
+    // Drawn even when the hooks want the text anyway, so that the draws after it stay put.
+    const bool text = rng.below(4) == 0;
+    trace.hooks = hooks;
+    if (text || hooks) {
+      trace.text = std::make_unique<amqp::text_trace_sink>([&trace](std::string_view line) {
+        trace.text_bytes += line.size();
+        if (trace.hooks) trace.hooks->on_trace_line(line);
+      });
     }
     c.trace = &trace;
     return c;
@@ -477,6 +541,7 @@ class driver {
     trace_.outgoing.pop_front();
     item_end_ = end;
     expect(!close_written_, "output after the close frame");
+    if (hooks_) hooks_->on_output(item);
 
     if (const auto* h = std::get_if<amqp::protocol_header>(&item)) {
       expect(traced_item.header && traced_item.h == *h &&
@@ -532,6 +597,7 @@ class driver {
     for (std::size_t i = 0; i < batch.size(); ++i) {
       const amqp::event* ev = &batch[i];
       expect(!transport_closed_, "an event after transport_closed");
+      if (hooks_) hooks_->on_event(engine_, *ev, std::span<const amqp::event>(batch).subspan(i + 1));
       links_.on_event(*ev, std::span<const amqp::event>(batch).subspan(i + 1));
       if (std::holds_alternative<amqp::peer_opened>(*ev)) {
         expect(!peer_opened_, "peer_opened twice");
@@ -550,6 +616,15 @@ class driver {
         expect(!ec || ec == amqp::errc::wrong_state, "close() failed for a reason other than state");
       } else if (const auto* b = std::get_if<amqp::peer_began_session>(&*ev)) {
         on_began(*b);
+      } else if (std::holds_alternative<amqp::sasl_authenticated>(*ev)) {
+        // The open went out with the outcome: the session put off in open_client() now may.
+        if (begin_after_auth_ && role_ == amqp::engine_role::client) {
+          begin_after_auth_ = false;
+          const auto s = engine_.begin_session(session_options());
+          expect(s || s.error() == amqp::errc::wrong_state,
+                 "begin_session() after sasl_authenticated failed for a reason other than state");
+          if (s) began_.push_back(*s);
+        }
       } else if (const auto* e = std::get_if<amqp::peer_ended_session>(&*ev)) {
         // The answer to a session this side ended makes the handle stale: invalid_handle.
         const std::error_code ec = engine_.end_session(e->session);
@@ -594,6 +669,7 @@ class driver {
            "answering a session failed for a reason other than state");
   }
 
+  sasl_hooks* const hooks_;
   random_bits& rng_;
   const amqp::engine_role role_;
   const amqp::engine_config config_;
@@ -624,13 +700,16 @@ class driver {
   bool peer_opened_ = false;
   bool peer_closed_ = false;
   bool transport_closed_ = false;
+  bool begin_after_auth_ = false;  // a SASL client begins its session once authenticated
 };
 
 // The whole run for one input: the stream, read as marked or in drawn sizes, then its end.
-inline void run(amqp::engine_role role, const std::uint8_t* data, std::size_t size) {
+inline void run(amqp::engine_role role, const std::uint8_t* data, std::size_t size,
+                sasl_hooks* hooks = nullptr) {
   const peer_stream input = unmark(data, size);
   random_bits rng(fnv1a(data, size));
-  driver d(role, size, rng);
+  if (hooks) hooks->on_input(amqp::bytes_view(input.bytes.data(), input.bytes.size()));
+  driver d(role, size, rng, hooks);
   if (role == amqp::engine_role::client) d.open_client();
   const std::vector<std::size_t> sizes =
       input.reads.empty() ? read_sizes(input.bytes.size(), rng) : input.reads;
