@@ -7,7 +7,7 @@
 #include <string>
 
 #include "amqp/sasl.hpp"
-#include "pair.hpp"
+#include "handshake.hpp"
 
 namespace amqp::test {
 namespace {
@@ -35,38 +35,9 @@ scram_credentials credentials(std::string_view mechanism, std::string_view pass 
   return c ? *c : scram_credentials{};
 }
 
-std::string failure_of(const engine_side& s) {
-  const auto* t = s.find<transport_closed>();
-  if (!t || !t->error) return "";
-  return t->error->name + ": " + t->error->description;
-}
-
 bool anywhere(const engine_side& s, std::string_view needle) {
   return std::any_of(s.trace.lines.begin(), s.trace.lines.end(),
                      [&](const std::string& l) { return l.find(needle) != std::string::npos; });
-}
-
-// Runs a whole exchange: the client opens, the server application decides each
-// sasl_auth_requested with `decide` (which returns the command's result) and opens too.
-template <class Decide>
-void run(engine_pair& p, Decide decide) {
-  ASSERT_FALSE(p.client.open({.container_id = "client"}));
-  std::size_t decided = 0;
-  for (int round = 0; round < 10; ++round) {
-    p.pump();
-    std::size_t seen = 0;
-    for (const event& e : p.server_side.events) {
-      const auto* r = std::get_if<sasl_auth_requested>(&e);
-      if (r && ++seen > decided) {
-        ++decided;
-        ASSERT_FALSE(decide(p.server, *r));
-        break;
-      }
-    }
-    // The server answers the client's open (a second call is refused and changes nothing).
-    if (p.server_side.find<peer_opened>()) (void)p.server.open({.container_id = "server"});
-  }
-  p.pump();
 }
 
 std::error_code accept(connection_engine& e, const sasl_auth_requested&) {
@@ -78,7 +49,7 @@ std::error_code reject(connection_engine& e, const sasl_auth_requested&) {
 
 TEST(sasl, anonymous_is_accepted_by_the_application_then_both_open) {
   engine_pair p(sasl_client({}), sasl_server({.mechanisms = {"ANONYMOUS"}}));
-  run(p, accept);
+  open_both(p, accept);
   const auto* r = p.server_side.find<sasl_auth_requested>();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->mechanism, "ANONYMOUS");
@@ -110,7 +81,7 @@ TEST(sasl, plain_gives_the_server_the_user_and_password_and_keeps_the_password_o
                              .allow_insecure_mechs = true,
                              .hostname = "vhost-1"}),
                 sasl_server({.mechanisms = {"PLAIN"}, .allow_insecure_mechs = true}));
-  run(p, [](connection_engine& e, const sasl_auth_requested& r) {
+  open_both(p, [](connection_engine& e, const sasl_auth_requested& r) {
     return r.password == password ? e.sasl_accept() : e.sasl_reject();
   });
   const auto* r = p.server_side.find<sasl_auth_requested>();
@@ -136,7 +107,7 @@ TEST(sasl, plain_gives_the_server_the_user_and_password_and_keeps_the_password_o
 TEST(sasl, plain_is_refused_in_the_clear_by_default_with_the_reason) {
   engine_pair p(sasl_client({.user = "alice", .password = std::string(password)}),
                 sasl_server({.mechanisms = {"PLAIN"}, .allow_insecure_mechs = true}));
-  run(p, accept);
+  open_both(p, accept);
   EXPECT_EQ(failure_of(p.client_side),
             "amqp:unauthorized-access: no mutually acceptable SASL mechanism: server offers "
             "[PLAIN], allowed [SCRAM-SHA-512, SCRAM-SHA-256, SCRAM-SHA-1, PLAIN] (PLAIN is "
@@ -150,7 +121,7 @@ TEST(sasl, a_server_does_not_offer_plain_in_the_clear_by_default) {
                              .allowed_mechs = {"PLAIN"},
                              .allow_insecure_mechs = true}),
                 sasl_server({.mechanisms = {"PLAIN", "SCRAM-SHA-256"}}));
-  run(p, accept);
+  open_both(p, accept);
   EXPECT_EQ(failure_of(p.client_side),
             "amqp:unauthorized-access: no mutually acceptable SASL mechanism: server offers "
             "[SCRAM-SHA-256], allowed [PLAIN]");
@@ -162,7 +133,7 @@ TEST_P(scram, succeeds_with_the_stored_keys_and_both_sides_know_who) {
   const std::string mech = GetParam();
   engine_pair p(sasl_client({.user = "alice", .password = std::string(password)}),
                 sasl_server({.mechanisms = {mech}}));
-  run(p, [&](connection_engine& e, const sasl_auth_requested& r) {
+  open_both(p, [&](connection_engine& e, const sasl_auth_requested& r) {
     EXPECT_EQ(r.mechanism, mech);
     EXPECT_EQ(r.user, "alice");
     EXPECT_EQ(r.password, "");  // SCRAM never shows the server a password
@@ -183,7 +154,7 @@ TEST_P(scram, a_wrong_password_fails_on_both_sides_with_a_named_error) {
   const std::string mech = GetParam();
   engine_pair p(sasl_client({.user = "alice", .password = "not-the-password"}),
                 sasl_server({.mechanisms = {mech}}));
-  run(p, [&](connection_engine& e, const sasl_auth_requested&) {
+  open_both(p, [&](connection_engine& e, const sasl_auth_requested&) {
     return e.sasl_scram_credentials(credentials(mech));
   });
   EXPECT_EQ(failure_of(p.client_side),
@@ -203,7 +174,7 @@ TEST_P(scram, an_unknown_user_looks_like_a_wrong_password_to_the_client) {
   const std::string mech = GetParam();
   engine_pair p(sasl_client({.user = "mallory", .password = std::string(password)}),
                 sasl_server({.mechanisms = {mech}}));
-  run(p, reject);
+  open_both(p, reject);
   EXPECT_TRUE(anywhere(p.server_side, "@sasl-challenge"));  // a challenge all the same
   EXPECT_EQ(failure_of(p.client_side),
             "amqp:unauthorized-access: authentication failed: sasl-outcome auth (1) for user "
@@ -217,7 +188,7 @@ INSTANTIATE_TEST_SUITE_P(mechanisms, scram,
 TEST(sasl, the_client_prefers_the_strongest_mechanism_both_allow) {
   engine_pair p(sasl_client({.user = "alice", .password = std::string(password)}),
                 sasl_server({.mechanisms = {"SCRAM-SHA-1", "SCRAM-SHA-256", "SCRAM-SHA-512"}}));
-  run(p, [&](connection_engine& e, const sasl_auth_requested& r) {
+  open_both(p, [&](connection_engine& e, const sasl_auth_requested& r) {
     return e.sasl_scram_credentials(credentials(r.mechanism));
   });
   ASSERT_TRUE(p.client.authentication());
@@ -229,7 +200,7 @@ TEST(sasl, allowed_mechs_orders_the_clients_choice) {
                              .password = std::string(password),
                              .allowed_mechs = {"SCRAM-SHA-1", "SCRAM-SHA-512"}}),
                 sasl_server({.mechanisms = {"SCRAM-SHA-512", "SCRAM-SHA-1"}}));
-  run(p, [&](connection_engine& e, const sasl_auth_requested& r) {
+  open_both(p, [&](connection_engine& e, const sasl_auth_requested& r) {
     return e.sasl_scram_credentials(credentials(r.mechanism));
   });
   ASSERT_TRUE(p.client.authentication());
@@ -242,7 +213,7 @@ TEST(sasl, a_rejected_plain_client_gets_auth_and_the_server_says_why) {
                              .allowed_mechs = {"PLAIN"},
                              .allow_insecure_mechs = true}),
                 sasl_server({.mechanisms = {"PLAIN"}, .allow_insecure_mechs = true}));
-  run(p, reject);
+  open_both(p, reject);
   EXPECT_EQ(failure_of(p.client_side),
             "amqp:unauthorized-access: authentication failed: sasl-outcome auth (1) for user "
             "'bob' with mechanism PLAIN");
@@ -344,7 +315,7 @@ TEST(sasl, every_mechanism_at_every_chunk_size) {
                                  .allow_insecure_mechs = true}),
                     sasl_server({.mechanisms = {mech}, .allow_insecure_mechs = true}));
       p.chunk = chunk;
-      run(p, [&](connection_engine& e, const sasl_auth_requested& r) {
+      open_both(p, [&](connection_engine& e, const sasl_auth_requested& r) {
         return r.mechanism.starts_with("SCRAM") ? e.sasl_scram_credentials(credentials(mech))
                                                 : e.sasl_accept();
       });

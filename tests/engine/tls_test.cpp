@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <string>
 
-#include "pair.hpp"
+#include "handshake.hpp"
 #include "support/test_certs.hpp"
 
 namespace amqp::test {
@@ -55,37 +55,6 @@ engine_config tls_server(std::shared_ptr<const tls_context> ctx = server_tls(),
   return c;
 }
 
-std::string failure_of(const engine_side& s) {
-  const auto* t = s.find<transport_closed>();
-  if (!t || !t->error) return "";
-  return t->error->name + ": " + t->error->description;
-}
-
-// Both sides open (the server answers), accepting any SASL request as `decide` says.
-template <class Decide>
-void open_both(engine_pair& p, Decide decide) {
-  ASSERT_FALSE(p.client.open({.container_id = "client"}));
-  std::size_t decided = 0;
-  for (int round = 0; round < 10; ++round) {
-    p.pump();
-    std::size_t seen = 0;
-    for (const event& e : p.server_side.events) {
-      const auto* r = std::get_if<sasl_auth_requested>(&e);
-      if (r && ++seen > decided) {
-        ++decided;
-        ASSERT_FALSE(decide(p.server, *r));
-        break;
-      }
-    }
-    if (p.server_side.find<peer_opened>()) (void)p.server.open({.container_id = "server"});
-  }
-  p.pump();
-}
-
-void open_both(engine_pair& p) {
-  open_both(p, [](connection_engine& e, const sasl_auth_requested&) { return e.sasl_accept(); });
-}
-
 // Closes from the client and checks both ends finish cleanly, TLS close_notify included.
 void close_cleanly(engine_pair& p) {
   ASSERT_FALSE(p.client.close());
@@ -107,8 +76,7 @@ TEST(tls, direct_tls_carries_the_whole_conversation) {
   EXPECT_TRUE(p.client.tls()->protocol.starts_with("TLSv1."));
   EXPECT_NE(p.client.tls()->peer_subject.find("CN=localhost"), std::string::npos)
       << p.client.tls()->peer_subject;
-  EXPECT_EQ(p.client.tls()->peer_fingerprint_sha256,
-            fingerprint_sha256(test_certs().server_chain));
+  EXPECT_EQ(p.client.tls()->peer_fingerprint_sha256, fingerprint_sha256(test_certs().server_chain));
   ASSERT_TRUE(p.server.tls());
   EXPECT_EQ(p.server.tls()->peer_subject, "");  // the client sent no certificate
   // The frames cross as usual above TLS.
@@ -156,8 +124,9 @@ TEST(tls, a_wrong_host_name_fails_the_handshake_with_the_name_expected) {
   engine_pair p(tls_client(tls_start::direct, client_tls("other.example")), tls_server());
   ASSERT_FALSE(p.client.open({.container_id = "client"}));
   p.pump();
-  EXPECT_NE(failure_of(p.client_side).find("TLS handshake failed: certificate verify failed: "
-                                           "hostname mismatch (expected 'other.example')"),
+  EXPECT_NE(failure_of(p.client_side)
+                .find("TLS handshake failed: certificate verify failed: "
+                      "hostname mismatch (expected 'other.example')"),
             std::string::npos)
       << failure_of(p.client_side);
   EXPECT_EQ(failure_of(p.client_side).rfind("amqp:unauthorized-access: ", 0), 0u);
@@ -169,7 +138,8 @@ TEST(tls, a_wrong_host_name_fails_the_handshake_with_the_name_expected) {
 
 TEST(tls, sasl_plain_is_allowed_over_tls_without_the_insecure_flag) {
   engine_config c = tls_client();
-  c.sasl_client = sasl_client_options{.user = "alice", .password = "secret", .allowed_mechs = {"PLAIN"}};
+  c.sasl_client =
+      sasl_client_options{.user = "alice", .password = "secret", .allowed_mechs = {"PLAIN"}};
   engine_config s = tls_server();
   s.sasl_server = sasl_server_options{.mechanisms = {"PLAIN"}};
   engine_pair p(std::move(c), std::move(s));

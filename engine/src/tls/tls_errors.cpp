@@ -45,14 +45,14 @@ void append_notes(std::string& out, const std::vector<std::string>& notes) {
   out += ')';
 }
 
+}  // namespace
+
 std::string quoted(std::string_view s) {
   std::string q = "'";
   q += s;
   q += '\'';
   return q;
 }
-
-}  // namespace
 
 openssl_errors drain_openssl_errors() noexcept {
   openssl_errors e;

@@ -52,4 +52,7 @@ struct tls_failure {
 // "TLS connection failed: tlsv13 alert certificate required (alert from the peer)".
 std::string describe_tls_failure(const tls_failure& f);
 
+// A name in single quotes, as error texts show names: 'broker.example'.
+std::string quoted(std::string_view s);
+
 }  // namespace amqp::detail

@@ -32,13 +32,6 @@ struct bio_deleter {
   void operator()(BIO* b) const noexcept { BIO_free(b); }
 };
 
-std::string quoted(std::string_view s) {
-  std::string q = "'";
-  q += s;
-  q += '\'';
-  return q;
-}
-
 }  // namespace
 
 void tls_stage::byte_queue::consume(std::size_t n) noexcept {
