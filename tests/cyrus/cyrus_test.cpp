@@ -25,17 +25,12 @@
 #include "amqp/random.hpp"
 #include "sasl/cyrus.hpp"
 #include "sasl/scram.hpp"
+#include "cyrus_users.hpp"
 
 namespace amqp::test {
 namespace {
 
 using namespace amqp::detail;
-
-constexpr const char* realm = "example.org";
-constexpr const char* alice_at_realm = "alice@example.org";
-constexpr const char* alice_password = "Tea-Party-1865";
-constexpr const char* bob_password = "Looking-Glass-1871";
-constexpr const char* wrong_password = "Off-With-Her-Head";
 
 bytes_view bytes_of(std::string_view s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
@@ -44,115 +39,11 @@ std::string text_of(const std::vector<std::uint8_t>& b) {
   return {b.begin(), b.end()};
 }
 
-bool contains(const std::vector<std::string>& list, std::string_view item) {
-  return std::find(list.begin(), list.end(), item) != list.end();
-}
-
 // Every error text these tests see: none may contain a password.
 void expect_no_password(const std::string& text) {
   for (const char* p : {alice_password, bob_password, wrong_password})
     EXPECT_EQ(text.find(p), std::string::npos) << "password in: " << text;
 }
-
-// The saslpasswd2 program, if installed.
-std::optional<std::string> saslpasswd2() {
-  for (const char* p : {"/usr/sbin/saslpasswd2", "/usr/bin/saslpasswd2"})
-    if (::access(p, X_OK) == 0) return p;
-  return std::nullopt;
-}
-
-// A temporary folder with a sasldb (alice and bob in `realm`) and an amqp.conf pointing at it.
-class cyrus_users {
- public:
-  static cyrus_users* instance;
-
-  cyrus_users() {
-    std::string pattern = ::testing::TempDir() + "amqp-cyrus-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      problem_ = "cannot create a temporary folder";
-      return;
-    }
-    dir_ = pattern;
-    const std::pair<const char*, const char*> accounts[] = {{"alice", alice_password},
-                                                            {"bob", bob_password}};
-    for (auto [user, password] : accounts)
-      if (!add_user(user, password)) return;
-    std::ofstream conf(dir_ + "/amqp.conf");
-    conf << "# written by cyrus_test\npwcheck_method: auxprop\nauxprop_plugin: sasldb\n"
-         << "sasldb_path: " << sasldb() << "\nmech_list: CRAM-MD5 PLAIN\n";
-  }
-  ~cyrus_users() {
-    std::error_code ignored;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
-  }
-
-  const std::string& problem() const { return problem_; }
-  const std::string& dir() const { return dir_; }
-  std::string sasldb() const { return dir_ + "/sasldb2"; }
-
- private:
-  // saslpasswd2 -p reads the password from stdin, so it never shows in a process listing.
-  bool add_user(const char* user, const char* password) {
-    const std::string command =
-        *saslpasswd2() + " -c -p -f '" + sasldb() + "' -u " + realm + " -a amqp " + user + " 2>&1";
-    FILE* pipe = ::popen(command.c_str(), "w");
-    if (pipe == nullptr) {
-      problem_ = "cannot run " + command;
-      return false;
-    }
-    std::fputs(password, pipe);
-    if (::pclose(pipe) != 0) {
-      problem_ = "saslpasswd2 failed for " + std::string(user);
-      return false;
-    }
-    return true;
-  }
-
-  std::string dir_;
-  std::string problem_;
-};
-cyrus_users* cyrus_users::instance = nullptr;
-
-class cyrus : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    if (cyrus_available() && saslpasswd2()) cyrus_users::instance = new cyrus_users;
-  }
-  static void TearDownTestSuite() {
-    delete cyrus_users::instance;
-    cyrus_users::instance = nullptr;
-  }
-  void SetUp() override {
-    if (!cyrus_available())
-      GTEST_SKIP() << "the engine was built without Cyrus SASL (AMQP_CYRUS_SASL=OFF or no "
-                      "libsasl2-dev)";
-    if (!saslpasswd2()) GTEST_SKIP() << "saslpasswd2 is not installed (Debian package sasl2-bin)";
-    // saslpasswd2 is there, so a sasldb it cannot make is a failure, not a reason to skip.
-    if (!users().problem().empty()) FAIL() << "cannot make the test sasldb: " << users().problem();
-  }
-  static const cyrus_users& users() { return *cyrus_users::instance; }
-
-  // Skips unless the Cyrus plugins offer `mechanism` on both sides.
-  static bool have(std::string_view mechanism) {
-    return contains(cyrus_mechanisms(cyrus_role::server), mechanism) &&
-           contains(cyrus_mechanisms(cyrus_role::client), mechanism);
-  }
-
-  static cyrus_server_config server_config(std::string mech_list = {}) {
-    return {.server_host = "broker.example.org",
-            .realm = realm,
-            .sasldb_path = users().sasldb(),
-            .mech_list = std::move(mech_list)};
-  }
-  static cyrus_client_config client_config(std::string mechanism, std::string user = "alice") {
-    return {.mechanism = std::move(mechanism),
-            .server_host = "broker.example.org",
-            .username = std::move(user)};
-  }
-};
-
-#define REQUIRE_MECHANISM(m) \
-  if (!have(m)) GTEST_SKIP() << "no Cyrus plugin for " << (m) << " (Debian libsasl2-modules)"
 
 // How one exchange ended.
 struct outcome {

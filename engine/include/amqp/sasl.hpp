@@ -48,7 +48,8 @@ struct sasl_client_options {
   // EXTERNAL's message); empty: none.
   std::string authzid;
   // The mechanisms this client may use, in its order of preference; empty: the built-in ones,
-  // strongest first, those that need a user left out when user is empty.
+  // strongest first, those that need a user left out when user is empty. Others named here
+  // come from Cyrus SASL when the engine was built with it.
   std::vector<std::string> allowed_mechs;
   // PLAIN without TLS: refused unless set.
   bool allow_insecure_mechs = false;
@@ -74,6 +75,15 @@ result<scram_credentials, std::string> make_scram_credentials(std::string_view m
                                                               bytes_view salt,
                                                               std::uint32_t iterations = 4096);
 
+// Where Cyrus SASL finds a server's users, for the mechanisms it provides beyond the built-in
+// ones (DIGEST-MD5, CRAM-MD5, GSSAPI ...) in an engine built with it (AMQP_CYRUS_SASL).
+struct sasl_cyrus_options {
+  std::string sasldb_path;  // the users' sasldb; empty: Cyrus' own configuration decides
+  std::string config_dir;   // a folder with an amqp.conf in Cyrus' format; empty: none
+  std::string realm;        // the users' realm; empty: Cyrus' default (the host name)
+  std::string server_host;  // this server's name (DIGEST-MD5's digest-uri); empty: the system's
+};
+
 struct sasl_server_options {
   // The mechanisms offered, in this order; PLAIN is left out of the offer on a connection
   // without TLS unless allow_insecure_mechs is set.
@@ -88,6 +98,9 @@ struct sasl_server_options {
   std::uint32_t scram_iterations = 4096;
   // Challenge rounds a client may take before it is refused (SCRAM needs one).
   std::uint32_t max_rounds = 4;
+  // Mechanisms in `mechanisms` that are not built in are offered when Cyrus provides them; it
+  // checks the credentials, and the application still decides (sasl_auth_requested).
+  sasl_cyrus_options cyrus;
 };
 
 }  // namespace amqp

@@ -119,7 +119,7 @@ bool sasl_layer::offers(const std::string& m) const {
   if (std::find(all.begin(), all.end(), m) == all.end()) return false;
   if (sends_password_in_clear(m) && !secure_ && !server_->allow_insecure_mechs) return false;
   if (m == "EXTERNAL" && external_identity_.empty()) return false;
-  return true;
+  return is_builtin_mechanism(m) || cyrus_provides(m, /*server=*/true);
 }
 
 void sasl_layer::start(writer& out) {
@@ -150,6 +150,13 @@ void sasl_layer::on_header(const protocol_header& h, writer& out) {
     std::vector<symbol_view> offer;
     for (const std::string& m : server_->mechanisms)
       if (offers(m)) offer.push_back(symbol_view{m});
+    if (offer.empty()) {
+      // sasl-server-mechanisms may not be empty (spec Part 5, 5.3.3.1): nothing can go on.
+      return fail("no SASL mechanism can be offered on this connection: configured " +
+                  list_of(server_->mechanisms) +
+                  " (PLAIN needs TLS or allow_insecure_mechs, EXTERNAL a client certificate, "
+                  "the others built in or from Cyrus SASL)");
+    }
     write_sasl(
         out, spec::sasl_mechanisms{.sasl_server_mechanisms = std::span<const symbol_view>(offer)});
     state_ = state::negotiating;
@@ -291,9 +298,16 @@ void sasl_layer::on_init(const frame_view& f, writer& out) {
     request.user = std::move(id->username);
     request.authzid = std::move(id->authzid);
   } else {
-    // Offered by configuration but not built in: nothing can check it.
-    outcome(out, false);
-    return fail("the mechanism " + mechanism_ + " is offered but not implemented here");
+    // Not built in, so offered because Cyrus provides it: Cyrus checks the credentials.
+    const sasl_cyrus_options& c = server_->cyrus;
+    cyrus_ = std::make_unique<cyrus_server>(cyrus_server_config{.server_host = c.server_host,
+                                                                .realm = c.realm,
+                                                                .config_dir = c.config_dir,
+                                                                .sasldb_path = c.sasldb_path,
+                                                                .mech_list = mechanism_});
+    std::optional<bytes_view> first;
+    if (init->initial_response) first = *init->initial_response;
+    return on_cyrus_step(cyrus_->start(mechanism_, first), std::move(request), out);
   }
   state_ = state::awaiting_decision;
   events_.push(std::move(request));
@@ -304,6 +318,15 @@ void sasl_layer::on_response(const frame_view& f, writer& out) {
   if (!r) {
     outcome(out, false);
     return fail("invalid sasl-response frame: " + r.error().message());
+  }
+  if (cyrus_ && state_ == state::negotiating) {
+    if (++rounds_ > server_->max_rounds) {
+      outcome(out, false);
+      return fail("the client took more than " + std::to_string(server_->max_rounds) +
+                  " SASL rounds");
+    }
+    return on_cyrus_step(cyrus_->step(r->response), sasl_auth_requested{.mechanism = mechanism_},
+                         out);
   }
   if (!scram_ || state_ != state::negotiating) {
     outcome(out, false);
@@ -323,6 +346,27 @@ void sasl_layer::on_response(const frame_view& f, writer& out) {
   succeed();
 }
 
+void sasl_layer::on_cyrus_step(const cyrus_server_step& step, sasl_auth_requested request,
+                               writer& out) {
+  if (const auto* c = std::get_if<cyrus_challenge>(&step)) {
+    write_sasl(out, spec::sasl_challenge{.challenge = bytes_view(c->data.data(), c->data.size())});
+    state_ = state::negotiating;
+    return;
+  }
+  if (const auto* ok = std::get_if<cyrus_success>(&step)) {
+    // Cyrus checked the credentials; whether this user may in is still the application's call.
+    user_ = ok->authid.empty() ? ok->username : ok->authid;
+    if (ok->additional_data) success_data_ = *ok->additional_data;
+    request.user = user_;
+    if (ok->username != user_) request.authzid = ok->username;
+    state_ = state::awaiting_decision;
+    events_.push(std::move(request));
+    return;
+  }
+  outcome(out, false);
+  fail("authentication failed " + who() + ": " + std::get<cyrus_failure>(step).error.message);
+}
+
 void sasl_layer::outcome(writer& out, bool ok, bytes_view additional_data) {
   spec::sasl_outcome o{.code = ok ? spec::sasl_code::ok : spec::sasl_code::auth};
   if (!additional_data.empty()) o.additional_data = additional_data;
@@ -331,7 +375,7 @@ void sasl_layer::outcome(writer& out, bool ok, bytes_view additional_data) {
 
 std::error_code sasl_layer::accept(writer& out) {
   if (state_ != state::awaiting_decision || scram_) return errc::wrong_state;
-  outcome(out, true);
+  outcome(out, true, bytes_view(success_data_.data(), success_data_.size()));
   succeed();
   return {};
 }

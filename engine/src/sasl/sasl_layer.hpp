@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <system_error>
+#include <variant>
 #include <vector>
 
 #include "amqp/codec/writer.hpp"
@@ -28,11 +29,13 @@
 #include "amqp/random.hpp"
 #include "amqp/sasl.hpp"
 #include "endpoint/ring.hpp"
+#include "sasl/cyrus.hpp"
 
 namespace amqp::detail {
 
 class sasl_client_mechanism;
 class scram_server;
+class cyrus_server;
 
 class sasl_layer {
  public:
@@ -89,6 +92,8 @@ class sasl_layer {
   void on_response(const frame_view& f, writer& out);
   // Ends the exchange with an outcome (server).
   void outcome(writer& out, bool ok, bytes_view additional_data = {});
+  // A step of a Cyrus mechanism: a challenge goes out, a success awaits the application.
+  void on_cyrus_step(const cyrus_server_step& step, sasl_auth_requested request, writer& out);
   void fail(std::string description);
   void succeed();
   std::string who() const;  // "for user 'alice' with mechanism PLAIN"
@@ -107,6 +112,8 @@ class sasl_layer {
   bool peer_header_ = false;  // the peer's SASL protocol header arrived
   std::unique_ptr<sasl_client_mechanism> client_mech_;
   std::unique_ptr<scram_server> scram_;
+  std::unique_ptr<cyrus_server> cyrus_;
+  std::vector<std::uint8_t> success_data_;  // Cyrus: the outcome's additional data on accept()
   std::vector<std::uint8_t> scram_secret_;
   std::string external_identity_;  // server: the TLS client certificate's subject
 };

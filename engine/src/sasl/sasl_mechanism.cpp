@@ -2,8 +2,11 @@
 // (RFC 5802, RFC 7677).
 #include "sasl/sasl_mechanism.hpp"
 
+#include <algorithm>
+
 #include <openssl/crypto.h>
 
+#include "sasl/cyrus.hpp"
 #include "sasl/scram.hpp"
 
 namespace amqp::detail {
@@ -96,7 +99,49 @@ class scram_mechanism final : public sasl_client_mechanism {
   scram_client scram_;
 };
 
+// Any other mechanism Cyrus SASL has a plugin for. The server is named by the sasl-init
+// hostname (DIGEST-MD5's digest-uri, GSSAPI's principal).
+class cyrus_mechanism final : public sasl_client_mechanism {
+ public:
+  cyrus_mechanism(std::string_view name, const sasl_client_options& o)
+      : cyrus_({.mechanism = std::string(name),
+                .server_host = o.hostname,
+                .username = o.user,
+                .authzid = o.authzid},
+               o.password) {}
+  result<std::optional<std::string>, sasl_failure> initial_response() override {
+    auto r = cyrus_.initial_response();
+    if (!r) return sasl_failure{r.error().message};
+    if (!*r) return std::optional<std::string>();
+    return std::optional<std::string>(std::string((*r)->begin(), (*r)->end()));
+  }
+  result<std::string, sasl_failure> on_challenge(bytes_view challenge) override {
+    auto r = cyrus_.on_challenge(challenge);
+    if (!r) return sasl_failure{r.error().message};
+    return std::string(r->begin(), r->end());
+  }
+  std::optional<sasl_failure> on_success(bytes_view additional_data) override {
+    auto r = cyrus_.on_success(additional_data);
+    if (!r) return sasl_failure{r.error().message};
+    return std::nullopt;
+  }
+
+ private:
+  cyrus_client cyrus_;
+};
+
 }  // namespace
+
+bool is_builtin_mechanism(std::string_view name) noexcept {
+  return std::find(std::begin(sasl_builtin_mechanisms), std::end(sasl_builtin_mechanisms), name) !=
+         std::end(sasl_builtin_mechanisms);
+}
+
+bool cyrus_provides(std::string_view name, bool server) {
+  if (!cyrus_available()) return false;
+  const auto all = cyrus_mechanisms(server ? cyrus_role::server : cyrus_role::client);
+  return std::find(all.begin(), all.end(), name) != all.end();
+}
 
 std::unique_ptr<sasl_client_mechanism> make_client_mechanism(std::string_view name,
                                                              const sasl_client_options& options,
@@ -106,6 +151,8 @@ std::unique_ptr<sasl_client_mechanism> make_client_mechanism(std::string_view na
   if (name == "EXTERNAL") return std::make_unique<external_mechanism>(options.authzid);
   if (auto h = scram_hash_from_name(name))
     return std::make_unique<scram_mechanism>(*h, options, random);
+  if (!is_builtin_mechanism(name) && cyrus_provides(name, /*server=*/false))
+    return std::make_unique<cyrus_mechanism>(name, options);
   return nullptr;
 }
 

@@ -31,7 +31,12 @@ class sasl_client_mechanism {
   virtual std::optional<sasl_failure> on_success(bytes_view additional_data) = 0;
 };
 
-// The mechanism `name` for these options, or null when it is not built in.
+// Whether `name` is one of sasl_builtin_mechanisms.
+bool is_builtin_mechanism(std::string_view name) noexcept;
+// Whether Cyrus SASL (when the engine was built with it) has a plugin for `name` on that side.
+bool cyrus_provides(std::string_view name, bool server);
+
+// The mechanism `name` for these options: built in, or from Cyrus SASL; null when neither.
 std::unique_ptr<sasl_client_mechanism> make_client_mechanism(std::string_view name,
                                                              const sasl_client_options& options,
                                                              random_source& random);
