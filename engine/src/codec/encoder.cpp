@@ -158,7 +158,7 @@ void encoder::symbol_array(std::span<const symbol_view> symbols) {
     } else {
       store_be32(out_.extend(4), static_cast<std::uint32_t>(s.str.size()));
     }
-    out_.append(as_bytes(s.str));
+    out_.append(detail::as_bytes(s.str));
   }
   // Reuse the list back-patching: the element constructor counts as part of the body.
   count_ = static_cast<std::uint32_t>(symbols.size());

@@ -8,9 +8,11 @@
 #include "amqp/spec.hpp"
 #include "engine_impl.hpp"
 #include "fields.hpp"
+#include "frame/wire.hpp"
 
 namespace amqp {
 
+using detail::describe_header;
 using detail::strings_of;
 using detail::views_of;
 
@@ -20,11 +22,6 @@ condition error_of(errc e, std::string what) {
   return {std::string(e == errc::unsupported_protocol ? spec::connection_error::framing_error.str
                                                       : spec::amqp_error::decode_error.str),
           std::move(what), {}};
-}
-
-std::string describe_header(const protocol_header& h) {
-  return "AMQP " + std::to_string(static_cast<int>(h.id)) + "." + std::to_string(h.major) + "." +
-         std::to_string(h.minor) + "." + std::to_string(h.revision);
 }
 
 }  // namespace

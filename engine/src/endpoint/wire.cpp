@@ -2,6 +2,7 @@
 // through the TLS stage. A client starts TLS at once (amqps) or after exchanging the TLS
 // protocol header AMQP 2.1.0.0; a server tells from the first bytes which one the client does,
 // and whether it does TLS at all.
+#include "frame/wire.hpp"
 #include "amqp/spec.hpp"
 #include "engine_impl.hpp"
 
@@ -16,12 +17,8 @@ condition tls_failure(const std::string& what, bool handshaking) {
   // broke: the first is a refusal, the second a broken transport.
   return {std::string(handshaking ? spec::amqp_error::unauthorized_access.str
                                   : spec::connection_error::framing_error.str),
-          what, {}};
-}
-
-std::string describe(const protocol_header& h) {
-  return "AMQP " + std::to_string(static_cast<int>(h.id)) + "." + std::to_string(h.major) + "." +
-         std::to_string(h.minor) + "." + std::to_string(h.revision);
+          what,
+          {}};
 }
 
 }  // namespace
@@ -67,11 +64,11 @@ std::size_t connection_engine::impl::feed_wire(bytes_view bytes) {
       if (wire == wire_mode::tls_header) {
         // Client: the server answered our TLS header.
         if (!tls_header) {
-          fail_transport(tls_failure(
-              "the server answered the TLS header with " +
-                  (h ? describe(*h) : std::string("bytes that are no protocol header")) +
-                  ": it does not offer TLS this way",
-              true));
+          fail_transport(tls_failure("the server answered the TLS header with " +
+                                         (h ? detail::describe_header(*h)
+                                            : std::string("bytes that are no protocol header")) +
+                                         ": it does not offer TLS this way",
+                                     true));
           return bytes.size();
         }
         start_tls();
@@ -83,16 +80,16 @@ std::size_t connection_engine::impl::feed_wire(bytes_view bytes) {
         // Server: a plain client, welcome here: the bytes read so far start its stream.
         wire = wire_mode::plain;
         const writer first = std::move(header_in);
-        std::size_t fed = feed(first.view());
-        (void)fed;  // 8 bytes: a header is always taken whole
+        (void)feed(first.view());  // a header is always taken whole
         return used + feed(bytes.subspan(used));
       } else {
         write_protocol_header(wire_prefix, protocol_id::tls);
-        fail_transport(tls_failure(
-            "the client sent " +
-                (h ? describe(*h) : std::string("bytes that are no protocol header")) +
-                ", but this server requires TLS (AMQP 2.1.0.0, or TLS at once)",
-            true));
+        fail_transport(
+            tls_failure("the client sent " +
+                            (h ? detail::describe_header(*h)
+                               : std::string("bytes that are no protocol header")) +
+                            ", but this server requires TLS (AMQP 2.1.0.0, or TLS at once)",
+                        true));
         return bytes.size();
       }
     }

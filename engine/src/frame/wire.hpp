@@ -4,9 +4,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "amqp/codec/types.hpp"
 #include "amqp/errors.hpp"
+#include "amqp/frame.hpp"
 
 namespace amqp::detail {
 
@@ -26,5 +28,11 @@ inline void store_u32(std::uint8_t* p, std::uint32_t v) noexcept {
 // first bad one (offset relative to bytes.data()). Checking byte by byte lets the reader reject
 // a stream as soon as the offending byte arrives, with the same result as for the whole header.
 std::optional<decode_error> check_protocol_header_prefix(bytes_view bytes) noexcept;
+
+// A protocol header as errors name it, in the spec's notation: "AMQP 3.1.0.0" for SASL.
+inline std::string describe_header(const protocol_header& h) {
+  return "AMQP " + std::to_string(static_cast<int>(h.id)) + "." + std::to_string(h.major) + "." +
+         std::to_string(h.minor) + "." + std::to_string(h.revision);
+}
 
 }  // namespace amqp::detail

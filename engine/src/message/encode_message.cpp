@@ -15,10 +15,6 @@ namespace {
 using detail::code_of;
 using detail::section;
 
-bytes_view bytes_of(const std::string& s) noexcept {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
-
 bool has_properties(const message::properties_type& p) noexcept {
   return !p.message_id.is_null() || p.user_id || !p.to.is_null() || p.subject ||
          !p.reply_to.is_null() || !p.correlation_id.is_null() || p.content_type ||
@@ -39,7 +35,7 @@ spec::properties view_of(const message::properties_type& p) noexcept {
   const auto sym = [](const std::string& s) { return symbol_view(s); };
   return {
       .message_id = p.message_id,
-      .user_id = view_if(p.user_id, bytes_of),
+      .user_id = view_if(p.user_id, [](const std::string& s) { return detail::as_bytes(s); }),
       .to = p.to,
       .subject = view_if(p.subject, text),
       .reply_to = p.reply_to,

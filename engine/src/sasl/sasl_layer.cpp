@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "amqp/spec.hpp"
+#include "frame/wire.hpp"
 #include "sasl/sasl_mechanism.hpp"
 #include "sasl/scram.hpp"
 
@@ -16,10 +17,6 @@ namespace {
 template <class T>
 bool is_a(const described_view& d) {
   return d.is(spec::traits<T>::info.code, spec::traits<T>::info.symbol);
-}
-
-bytes_view bytes_of(std::string_view s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
 std::string list_of(const std::vector<std::string>& names) {
@@ -44,11 +41,6 @@ std::string_view code_name(spec::sasl_code c) {
   return "unknown";
 }
 
-std::string describe_header(const protocol_header& h) {
-  return "AMQP " + std::to_string(static_cast<int>(h.id)) + "." + std::to_string(h.major) + "." +
-         std::to_string(h.minor) + "." + std::to_string(h.revision);
-}
-
 template <class T>
 void write_sasl(writer& out, const T& performative) {
   // SASL frames are small and bounded by the mechanisms' own limits: they always fit.
@@ -60,7 +52,7 @@ struct plain_message {
   std::string authzid, authcid, passwd;
 };
 std::optional<plain_message> parse_plain(bytes_view m) {
-  const std::string_view s(reinterpret_cast<const char*>(m.data()), m.size());
+  const std::string_view s = as_text(m);
   const std::size_t a = s.find('\0');
   if (a == std::string_view::npos) return std::nullopt;
   const std::size_t b = s.find('\0', a + 1);
@@ -183,7 +175,7 @@ void sasl_layer::on_client_frame(const frame_view& f, writer& out) {
     if (!client_mech_) return fail("a sasl-challenge arrived before sasl-init was sent");
     auto r = client_mech_->on_challenge(c->challenge);
     if (!r) return fail(r.error().message);
-    write_sasl(out, spec::sasl_response{.response = bytes_of(*r)});
+    write_sasl(out, spec::sasl_response{.response = as_bytes(*r)});
     return;
   }
   fail("the server sent a SASL frame a client does not expect");
@@ -217,7 +209,7 @@ void sasl_layer::on_mechanisms(const frame_view& f, writer& out) {
     if (!first) return fail(first.error().message);
     client_mech_ = std::move(mech);
     spec::sasl_init init{.mechanism = symbol_view{mechanism_}};
-    if (*first) init.initial_response = bytes_of(**first);
+    if (*first) init.initial_response = as_bytes(**first);
     if (!client_->hostname.empty()) init.hostname = client_->hostname;
     write_sasl(out, init);
     return;
@@ -274,7 +266,7 @@ void sasl_layer::on_init(const frame_view& f, writer& out) {
     // identity it asks to act as.
     user_ = external_identity_;
     request.user = external_identity_;
-    request.authzid = std::string(reinterpret_cast<const char*>(response.data()), response.size());
+    request.authzid = std::string(as_text(response));
   } else if (mechanism_ == "PLAIN") {
     auto p = parse_plain(response);
     if (!p) {
@@ -342,7 +334,7 @@ void sasl_layer::on_response(const frame_view& f, writer& out) {
     outcome(out, false);
     return fail("authentication failed " + who());
   }
-  outcome(out, true, bytes_of(*last));
+  outcome(out, true, as_bytes(*last));
   succeed();
 }
 
@@ -387,7 +379,7 @@ std::error_code sasl_layer::reject(writer& out) {
     // learns only at the end, as with a wrong password.
     auto c = scram_->challenge_unknown_user(scram_secret_, server_->scram_iterations);
     if (c) {
-      write_sasl(out, spec::sasl_challenge{.challenge = bytes_of(*c)});
+      write_sasl(out, spec::sasl_challenge{.challenge = as_bytes(*c)});
       state_ = state::negotiating;
       return {};
     }
@@ -409,7 +401,7 @@ std::error_code sasl_layer::scram_credentials(const amqp::scram_credentials& cre
                                     .server_key = credentials.server_key};
   auto challenge = scram_->challenge(c);
   if (!challenge) return errc::invalid_argument;
-  write_sasl(out, spec::sasl_challenge{.challenge = bytes_of(*challenge)});
+  write_sasl(out, spec::sasl_challenge{.challenge = as_bytes(*challenge)});
   state_ = state::negotiating;
   return {};
 }
@@ -426,13 +418,13 @@ frame_view redact_sasl_frame(const frame_view& f, writer& scratch) {
     auto init = spec::decode<spec::sasl_init>(f.performative);
     if (!init || !init->initial_response) return f;
     hidden = "(" + std::to_string(init->initial_response->size()) + " bytes hidden)";
-    init->initial_response = bytes_of(hidden);
+    init->initial_response = as_bytes(hidden);
     spec::encode(e, *init);
   } else if (is_a<spec::sasl_response>(d)) {
     auto r = spec::decode<spec::sasl_response>(f.performative);
     if (!r) return f;
     hidden = "(" + std::to_string(r->response.size()) + " bytes hidden)";
-    r->response = bytes_of(hidden);
+    r->response = as_bytes(hidden);
     spec::encode(e, *r);
   } else {
     return f;

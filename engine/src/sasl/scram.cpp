@@ -202,9 +202,9 @@ scram_result<scram_credentials> make_scram_credentials(scram_hash hash, std::str
   }
   scram::key_buffer salted, client_key, stored_key, server_key;
   const bool ok = scram::hi(hash, prepared, salt, iterations, salted) &&
-                  scram::hmac(hash, salted.view(), scram::as_bytes("Client Key"), client_key) &&
+                  scram::hmac(hash, salted.view(), as_bytes("Client Key"), client_key) &&
                   scram::digest(hash, client_key.view(), stored_key) &&
-                  scram::hmac(hash, salted.view(), scram::as_bytes("Server Key"), server_key);
+                  scram::hmac(hash, salted.view(), as_bytes("Server Key"), server_key);
   scram::wipe(prepared);
   if (!ok) return fail(scram_errc::crypto_failure, "OpenSSL failed to derive the keys");
   scram_credentials c;

@@ -21,12 +21,6 @@ void wipe(void* p, std::size_t n) noexcept;
 void wipe(std::string& s) noexcept;  // wipes and clears
 void wipe(std::vector<std::uint8_t>& v) noexcept;
 
-inline bytes_view as_bytes(std::string_view s) noexcept {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
-inline std::string_view as_text(bytes_view b) noexcept {
-  return {reinterpret_cast<const char*>(b.data()), b.size()};
-}
 
 // A key, proof or signature: at most one SHA-512 output, wiped when it goes away.
 class key_buffer {

@@ -87,8 +87,8 @@ class encoder {
   void timestamp(amqp::timestamp v);
   void uuid(const amqp::uuid& v);
   void binary(bytes_view v) { variable(format_code::vbin8, v); }
-  void string(std::string_view v) { variable(format_code::str8, as_bytes(v)); }
-  void symbol(std::string_view v) { variable(format_code::sym8, as_bytes(v)); }
+  void string(std::string_view v) { variable(format_code::str8, detail::as_bytes(v)); }
+  void symbol(std::string_view v) { variable(format_code::sym8, detail::as_bytes(v)); }
 
   // A described value: write the descriptor with one of these, then the described value.
   void descriptor(std::uint64_t code) {
@@ -154,9 +154,6 @@ class encoder {
   writer& out() noexcept { return out_; }
 
  private:
-  static bytes_view as_bytes(std::string_view s) noexcept {
-    return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-  }
   // Keeps the first error.
   void fail(errc why) noexcept {
     if (error_ == errc{}) error_ = why;

@@ -20,6 +20,16 @@ namespace amqp {
 // A read-only view of bytes. Views never own; their lifetime is the lifetime of what they view.
 using bytes_view = std::span<const std::uint8_t>;
 
+namespace detail {
+// The same bytes seen as bytes or as text (strings, symbols and SASL messages are both).
+inline bytes_view as_bytes(std::string_view s) noexcept {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+inline std::string_view as_text(bytes_view b) noexcept {
+  return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
+}  // namespace detail
+
 enum class kind : std::uint8_t {
   null,
   boolean,
