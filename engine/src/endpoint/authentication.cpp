@@ -61,13 +61,7 @@ void connection_engine::impl::trace_written(std::size_t from) {
     }
     const auto h = parse_frame_header(rest, 0xffffffffu);
     if (!h || h->size > rest.size()) return;
-    if (auto f =
-            decode_frame_body(*h, rest.subspan(frame_header_size),
-                              decode_limits{.max_depth = ~0u, .max_zero_width_elements = ~0u})) {
-      f->offset = out_offset + from;
-      config.trace->on_frame(trace_direction::outgoing,
-                             detail::redact_sasl_frame(*f, trace_scratch));
-    }
+    traced_output(from);
     from += h->size;
   }
 }

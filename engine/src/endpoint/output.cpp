@@ -23,7 +23,8 @@ void connection_engine::impl::write_heartbeat() {
   sent();
 }
 
-// The frame just written at `from`, decoded again for the trace: tracing costs nothing when off.
+// The frame just written at `from`, decoded again for the trace (SASL credentials shown by
+// length only): tracing costs nothing when off.
 void connection_engine::impl::traced_output(std::size_t from) {
   if (!config.trace) return;
   const bytes_view frame = out.view().subspan(from);
@@ -33,7 +34,7 @@ void connection_engine::impl::traced_output(std::size_t from) {
                              decode_limits{.max_depth = ~0u, .max_zero_width_elements = ~0u});
   if (!f) return;
   f->offset = out_offset + from;
-  config.trace->on_frame(trace_direction::outgoing, *f);
+  config.trace->on_frame(trace_direction::outgoing, detail::redact_sasl_frame(*f, trace_scratch));
 }
 
 void connection_engine::impl::sent() { last_sent = now; }
