@@ -60,16 +60,6 @@ constexpr client_identity client_identities[] = {
     {"\xC3\xBCser\xC2\xAD", "", "n,,", "\xC3\xBCser"},
 };
 
-std::vector<std::string_view> fields(std::string_view text) {
-  std::vector<std::string_view> out;
-  for (;;) {
-    const std::size_t comma = text.find(',');
-    out.push_back(text.substr(0, comma));
-    if (comma == std::string_view::npos) return out;
-    text.remove_prefix(comma + 1);
-  }
-}
-
 // The reference keys of the password for one salt and count. PBKDF2 is the cost of a run, and
 // inputs grown from one seed mostly keep its salt and count, so recent ones are kept.
 const keys& reference_keys(scram_hash h, const bytes& s, std::uint32_t count) {

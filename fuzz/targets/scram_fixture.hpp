@@ -60,11 +60,18 @@ inline constexpr std::uint32_t iterations = 4096;
 // The server secret that unknown users' fake salts and keys derive from.
 inline constexpr std::string_view unknown_user_secret = "scram fuzz unknown user secret 32";
 
-inline amqp::bytes_view as_bytes(std::string_view s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
-inline std::string_view as_text(amqp::bytes_view b) {
-  return {reinterpret_cast<const char*>(b.data()), b.size()};
+using amqp::detail::as_bytes;
+using amqp::detail::as_text;
+
+// The comma-separated attributes of a SCRAM message, empty ones included.
+inline std::vector<std::string_view> fields(std::string_view text) {
+  std::vector<std::string_view> out;
+  for (;;) {
+    const std::size_t comma = text.find(',');
+    out.push_back(text.substr(0, comma));
+    if (comma == std::string_view::npos) return out;
+    text.remove_prefix(comma + 1);
+  }
 }
 
 inline scram_hash hash_of(std::uint8_t options) {

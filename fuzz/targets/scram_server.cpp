@@ -92,16 +92,6 @@ scram_hash other_hash(scram_hash h) {
   return h == scram_hash::sha256 ? scram_hash::sha1 : scram_hash::sha256;
 }
 
-std::vector<std::string_view> fields(std::string_view text) {
-  std::vector<std::string_view> out;
-  for (;;) {
-    const std::size_t comma = text.find(',');
-    out.push_back(text.substr(0, comma));
-    if (comma == std::string_view::npos) return out;
-    text.remove_prefix(comma + 1);
-  }
-}
-
 class exchange {
  public:
   exchange(const input& in, std::string_view whole)
