@@ -5,41 +5,18 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <iterator>
+#include <ostream>
 #include <string>
 
 #include "handshake.hpp"
 #include "support/test_certs.hpp"
+#include "support/test_tls.hpp"
 
 namespace amqp::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::shared_ptr<const tls_context> client_tls(std::string server_name = "localhost",
-                                              bool with_certificate = false) {
-  tls_client_options o;
-  o.ca_pem = test_certs().ca_cert;
-  o.server_name = std::move(server_name);
-  if (with_certificate) {
-    o.certificate_chain.pem = test_certs().client_cert;
-    o.private_key.pem = test_certs().client_key;
-  }
-  auto c = tls_context::client(o);
-  EXPECT_TRUE(c) << (c ? "" : c.error());
-  return c ? *c : nullptr;
-}
-
-std::shared_ptr<const tls_context> server_tls(
-    tls_client_certificates certs = tls_client_certificates::none) {
-  tls_server_options o;
-  o.certificate_chain.pem = test_certs().server_chain;
-  o.private_key.pem = test_certs().server_key;
-  o.client_certificates = certs;
-  if (certs != tls_client_certificates::none) o.client_ca_pem = test_certs().ca_cert;
-  auto c = tls_context::server(o);
-  EXPECT_TRUE(c) << (c ? "" : c.error());
-  return c ? *c : nullptr;
-}
 
 engine_config tls_client(tls_start start = tls_start::direct,
                          std::shared_ptr<const tls_context> ctx = client_tls()) {
@@ -96,6 +73,31 @@ TEST(tls, tls_after_the_protocol_header) {
   close_cleanly(p);
 }
 
+TEST(tls, the_client_hello_follows_the_tls_header_without_waiting) {
+  connection_engine client(tls_client(tls_start::after_header));
+  const bytes_view header = client.pending_output();
+  const std::uint8_t tls_header[] = {'A', 'M', 'Q', 'P', 2, 1, 0, 0};
+  ASSERT_EQ(header.size(), 8u);
+  EXPECT_TRUE(std::equal(std::begin(tls_header), std::end(tls_header), header.begin()));
+  client.consume_output(8);
+  const bytes_view hello = client.pending_output();
+  ASSERT_FALSE(hello.empty());
+  EXPECT_EQ(hello[0], 0x16);  // a TLS handshake record: the ClientHello
+}
+
+TEST(tls, a_server_without_tls_answering_the_tls_header_is_named) {
+  engine_pair p(tls_client(tls_start::after_header), server_config());
+  ASSERT_FALSE(p.client.open({.container_id = "client"}));
+  p.pump();
+  EXPECT_EQ(failure_of(p.client_side),
+            "amqp:unauthorized-access: the server answered the TLS header with AMQP 0.1.0.0: it "
+            "does not offer TLS this way");
+  EXPECT_NE(failure_of(p.server_side).find("AMQP 2.1.0.0"), std::string::npos)
+      << failure_of(p.server_side);
+  EXPECT_TRUE(p.client.is_finished());
+  EXPECT_TRUE(p.server.is_finished());
+}
+
 TEST(tls, a_server_that_allows_plain_clients_serves_both) {
   engine_pair plain(client_config(), tls_server(server_tls(), /*allow_plain=*/true));
   open_both(plain);
@@ -135,6 +137,49 @@ TEST(tls, a_wrong_host_name_fails_the_handshake_with_the_name_expected) {
   EXPECT_TRUE(p.client.is_finished());
   EXPECT_TRUE(p.server.is_finished());
 }
+
+// Each server certificate a client refuses, with the error it names.
+struct refused_certificate {
+  std::string cert;
+  std::string key;
+  std::string error;
+  friend std::ostream& operator<<(std::ostream& os, const refused_certificate& r) {
+    return os << r.error;
+  }
+};
+
+class tls_refused : public testing::TestWithParam<refused_certificate> {};
+
+TEST_P(tls_refused, the_server_certificate_by_name) {
+  const refused_certificate& r = GetParam();
+  for (tls_start start : {tls_start::direct, tls_start::after_header}) {
+    engine_pair p(tls_client(start, client_tls("broker.example")),
+                  tls_server(server_tls(tls_client_certificates::none, r.cert, r.key)));
+    ASSERT_FALSE(p.client.open({.container_id = "client"}));
+    p.pump();
+    EXPECT_EQ(failure_of(p.client_side), r.error);
+    // The server hears the client's alert.
+    EXPECT_NE(failure_of(p.server_side).find("TLS handshake failed: "), std::string::npos)
+        << failure_of(p.server_side);
+    EXPECT_FALSE(p.server_side.find<peer_opened>());
+    EXPECT_TRUE(p.client.is_finished());
+    EXPECT_TRUE(p.server.is_finished());
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    certificates, tls_refused,
+    testing::Values(
+        refused_certificate{test_certs().expired_cert, test_certs().expired_key,
+                            "amqp:unauthorized-access: TLS handshake failed: certificate verify "
+                            "failed: certificate has expired (server 'broker.example')"},
+        refused_certificate{test_certs().untrusted_cert, test_certs().untrusted_key,
+                            "amqp:unauthorized-access: TLS handshake failed: certificate verify "
+                            "failed: unable to get local issuer certificate (untrusted CA, "
+                            "server 'broker.example')"},
+        refused_certificate{test_certs().wrong_host_cert, test_certs().wrong_host_key,
+                            "amqp:unauthorized-access: TLS handshake failed: certificate verify "
+                            "failed: hostname mismatch (expected 'broker.example')"}));
 
 TEST(tls, sasl_plain_is_allowed_over_tls_without_the_insecure_flag) {
   engine_config c = tls_client();

@@ -8,49 +8,13 @@
 
 #include "amqp/engine.hpp"
 #include "exchange.hpp"
-#include "proton_peer.hpp"
 
 namespace amqp {
 namespace {
 
 using namespace std::chrono_literals;
-using test::proton_options;
-using test::proton_peer;
+using test::interop;
 using test::proton_role;
-
-struct interop {
-  interop(engine_role our_role, proton_options theirs_options)
-      : ours({.role = our_role}),
-        theirs(our_role == engine_role::client ? proton_role::server : proton_role::client,
-               std::move(theirs_options)) {}
-
-  // Moves bytes both ways until neither side writes, passing on the end of each stream.
-  void pump() {
-    test::exchange(ours, theirs, now, 1000, [this] { drain(); });
-  }
-  void advance(std::chrono::milliseconds d) {
-    now += d;
-    ms += d.count();
-    ours.handle_timeout(now);
-    theirs.tick(ms);
-    pump();
-  }
-  void drain() {
-    while (auto e = ours.poll_event()) events.push_back(std::move(*e));
-  }
-  template <class E>
-  const E* find() const {
-    for (const event& e : events)
-      if (const auto* x = std::get_if<E>(&e)) return x;
-    return nullptr;
-  }
-
-  time_point now{1h};
-  std::int64_t ms = 3'600'000;
-  connection_engine ours;
-  proton_peer theirs;
-  std::vector<event> events;
-};
 
 TEST(engine_interop, our_client_opens_and_closes_with_a_proton_server) {
   interop i(engine_role::client, {.container_id = "proton-server", .auto_answer = true});

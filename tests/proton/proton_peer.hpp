@@ -18,9 +18,10 @@
 // With our engine on the other side, move bytes by hand: `output()` then `consume_output(n)`
 // one way, `feed(bytes)` the other, and `tick(now_ms)` to drive Proton's timers.
 //
-// The peer speaks plain AMQP (no SASL layer): a client writes the header `AMQP 0 1 0 0` as
-// soon as it is constructed, before open(); a server writes its own header once it has read
-// the client's (a Proton server that reads a SASL header still offers ANONYMOUS). Every
+// By default the peer speaks plain AMQP (no SASL layer): a client writes the header
+// `AMQP 0 1 0 0` as soon as it is constructed, before open(); a server writes its own header
+// once it has read the client's (a Proton server that reads a SASL header still offers
+// ANONYMOUS). With `tls` and `sasl` (proton_security.hpp) it stacks those layers below. Every
 // command, feed and tick is followed by handling all of Proton's events, each recorded in
 // `events()` (PN_TRANSPORT events, which only mean "output pending", included).
 //
@@ -60,6 +61,8 @@
 #include <string_view>
 #include <vector>
 
+#include "proton_security.hpp"
+
 namespace amqp::test {
 
 enum class proton_role { client, server };
@@ -87,6 +90,9 @@ struct proton_options {
   bool auto_drain = true;
   // Proton's frame trace (PN_TRACE_FRM), written to stderr; for debugging a test.
   bool trace_frames = false;
+  // Security layers (proton_security.hpp). Without them the peer speaks plain AMQP.
+  proton_tls tls;
+  std::optional<proton_sasl> sasl;
 };
 
 // Spec names (Part 2, 2.8.2 and 2.8.3); the values are Proton's and the spec's encodings.
@@ -266,6 +272,15 @@ class proton_peer {
   }
   std::uint16_t remote_channel_max() { return pn_transport_remote_channel_max(driver_.transport); }
 
+  // ---- Security, as Proton reports it (empty or false before it is known).
+  // pn_sasl_outcome: "ok", "auth", "sys", "perm", "temp"; empty while none.
+  std::string sasl_outcome();
+  std::string sasl_user();       // the authenticated user (server) or the one sent (client)
+  std::string sasl_mechanism();  // the one chosen
+  std::string tls_protocol();    // "TLSv1.3"...
+  std::string tls_peer_subject();
+  bool tls_resumed();  // the session was resumed (pn_ssl_resume_status)
+
   // ---- Sessions.
   session_handle begin();
   void end(session_handle s, const condition& error = {});
@@ -385,6 +400,7 @@ class proton_peer {
   void settle_here(received_handle d);
 
   proton_options options_;
+  std::shared_ptr<void> sasl_plugin_;  // outlives the transport, freed in ~proton_peer()
   pn_connection_driver_t driver_{};
   std::vector<session_record> sessions_;
   std::vector<link_record> links_;

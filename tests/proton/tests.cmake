@@ -5,7 +5,8 @@ find_path(PROTON_INCLUDE_DIR proton/connection_driver.h)
 find_library(PROTON_LIBRARY qpid-proton)
 
 if(PROTON_INCLUDE_DIR AND PROTON_LIBRARY)
-  add_library(amqp_proton_peer STATIC ${CMAKE_CURRENT_LIST_DIR}/proton_peer.cpp)
+  add_library(amqp_proton_peer STATIC ${CMAKE_CURRENT_LIST_DIR}/proton_peer.cpp
+                                    ${CMAKE_CURRENT_LIST_DIR}/proton_security.cpp)
   target_include_directories(amqp_proton_peer PUBLIC ${CMAKE_CURRENT_LIST_DIR})
   target_include_directories(amqp_proton_peer SYSTEM PUBLIC ${PROTON_INCLUDE_DIR})
   target_link_libraries(amqp_proton_peer PUBLIC ${PROTON_LIBRARY} PRIVATE amqp_warnings)

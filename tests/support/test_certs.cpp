@@ -222,7 +222,11 @@ test_cert_files::test_cert_files(const test_pki& pki) {
   write_text(dir_ / "client.key", pki.client_key);
   write_text(dir_ / "expired.pem", pki.expired_cert);
   write_text(dir_ / "expired.key", pki.expired_key);
+  write_text(dir_ / "wrong-host.pem", pki.wrong_host_cert);
+  write_text(dir_ / "wrong-host.key", pki.wrong_host_key);
   write_text(dir_ / "untrusted-ca.pem", pki.untrusted_ca_cert);
+  write_text(dir_ / "untrusted.pem", pki.untrusted_cert);
+  write_text(dir_ / "untrusted.key", pki.untrusted_key);
 }
 
 test_cert_files::~test_cert_files() {

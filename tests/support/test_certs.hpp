@@ -42,7 +42,8 @@ std::string fingerprint_sha256(const std::string& cert_pem);
 
 // Every PEM of `pki` as a file in a new directory under the system's temporary directory
 // (removed by the destructor). File names: ca.pem, server.pem, server.key, client.pem,
-// client.key, server-encrypted.key, expired.pem, expired.key, untrusted-ca.pem.
+// client.key, server-encrypted.key, expired.pem, expired.key, wrong-host.pem, wrong-host.key,
+// untrusted-ca.pem, untrusted.pem, untrusted.key.
 class test_cert_files {
  public:
   explicit test_cert_files(const test_pki& pki = test_certs());

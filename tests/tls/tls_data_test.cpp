@@ -203,6 +203,16 @@ TEST_P(tls_close, a_transport_end_without_close_notify_is_a_truncation) {
   EXPECT_FALSE(p.server.want_input());
 }
 
+TEST_P(tls_close, a_server_that_ends_before_sending_data_may_have_refused_the_client) {
+  tls_pair p = open_pair();
+  p.client.feed_eof();
+  EXPECT_EQ(p.client.state(), tls_state::failed);
+  EXPECT_EQ(p.client.error(),
+            "TLS connection truncated: the transport closed without close_notify, before the "
+            "server sent any data (it may have refused our client certificate, or the lack of "
+            "one)");
+}
+
 TEST_P(tls_close, a_truncation_inside_a_record_fed_byte_by_byte) {
   tls_pair p = open_pair();
   p.client.write(as_bytes("a record that never arrives whole"));

@@ -183,6 +183,14 @@ TEST(tls_handshake, the_transport_closing_during_the_handshake) {
       p.client.error(),
       "TLS handshake failed: the connection closed during the handshake (server 'localhost')");
   p.server.feed_eof();
+  EXPECT_EQ(p.server.error(),
+            "TLS handshake failed: the connection closed during the handshake, after our "
+            "certificate went out: the client may not trust it or expect another host name");
+}
+
+TEST(tls_handshake, the_transport_closing_before_the_client_hello) {
+  tls_pair p(client_context(), server_context());
+  p.server.feed_eof();
   EXPECT_EQ(p.server.error(), "TLS handshake failed: the connection closed during the handshake");
 }
 

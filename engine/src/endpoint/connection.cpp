@@ -21,7 +21,8 @@ namespace {
 condition error_of(errc e, std::string what) {
   return {std::string(e == errc::unsupported_protocol ? spec::connection_error::framing_error.str
                                                       : spec::amqp_error::decode_error.str),
-          std::move(what), {}};
+          std::move(what),
+          {}};
 }
 
 }  // namespace
@@ -211,19 +212,24 @@ void connection_engine::impl::fail_transport(condition error) {
 void connection_engine::impl::on_eof() {
   if (input_ended) return;
   if (sasl_running() && sasl->status() != detail::sasl_layer::state::idle) {
-    fail_transport({std::string(spec::connection_error::framing_error.str),
-                    "connection aborted: the input ended during SASL authentication", {}});
+    fail_transport(
+        {std::string(spec::connection_error::framing_error.str),
+         "connection aborted: the input ended during SASL authentication: " + sasl->interrupted(),
+         {}});
     return;
   }
-  if (!open_sent && !header_received) {
-    // Nothing was said either way: a probe, or a connection given up before it began.
-    fail_transport({std::string(spec::connection_error::framing_error.str),
-                    "connection aborted: the input ended before the peer's protocol header",
-                    {}});
+  if (!header_received) {
+    std::string why = "connection aborted: the input ended before the peer's protocol header";
+    // A server that requires TLS may accept SASL in clear, then close (Qpid Proton does).
+    if (open_sent && !tls && config.role == engine_role::client) {
+      why += " (after our open, on a connection without TLS: does the server require TLS?)";
+    }
+    fail_transport({std::string(spec::connection_error::framing_error.str), std::move(why), {}});
     return;
   }
   fail_transport({std::string(spec::connection_error::framing_error.str),
-                  "connection aborted: the input ended before the peer's close", {}});
+                  "connection aborted: the input ended before the peer's close",
+                  {}});
 }
 
 void connection_engine::impl::maybe_closed() {
@@ -244,7 +250,8 @@ std::optional<time_point> connection_engine::impl::deadline() const noexcept {
   const auto consider = [&](time_point t) {
     if (!d || t < *d) d = t;
   };
-  if (!open_received && !input_ended && started) consider(*started + config.limits.handshake_timeout);
+  if (!open_received && !input_ended && started)
+    consider(*started + config.limits.handshake_timeout);
   if (open_received && !input_ended && !close_sent && local_idle.count() > 0 && last_received)
     consider(*last_received + local_idle);
   if (open_sent && open_received && !close_sent && remote.idle_timeout &&

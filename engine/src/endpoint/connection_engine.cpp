@@ -58,7 +58,11 @@ connection_engine::impl::impl(const engine_config& c)
     if (!client) {
       wire = wire_mode::detecting;
     } else if (config.tls->start == tls_start::after_header) {
+      // The ClientHello follows the header at once, pipelined as the open follows the AMQP
+      // header: a server that answers with its header first reads it after that, and one that
+      // goes straight to TLS (Qpid Proton does) is served too.
       write_protocol_header(wire_prefix, protocol_id::tls);
+      start_tls();
       wire = wire_mode::tls_header;
     } else {
       start_tls();
@@ -96,7 +100,8 @@ bytes_view connection_engine::pending_output() {
   impl& e = *impl_;
   if (!e.dispositions.empty()) e.guarded([&] { e.write_dispositions(); });
   if (e.aborted) return {};
-  if (e.wire == impl::wire_mode::plain && e.wire_prefix.empty()) return e.out.view().subspan(e.out_pos);
+  if (e.wire == impl::wire_mode::plain && e.wire_prefix.empty())
+    return e.out.view().subspan(e.out_pos);
   bytes_view wire;
   e.guarded([&] { wire = e.wire_output(); });
   return e.aborted ? bytes_view{} : wire;
@@ -185,9 +190,10 @@ std::error_code connection_engine::end_session(session_handle session,
   return impl_->command([&] { return impl_->end_session(session, error); });
 }
 
-result<link_handle, std::error_code> connection_engine::attach_sender(
-    session_handle session, const link_options& options) {
-  return impl_->command([&] { return impl_->attach(session, std::nullopt, role::sender, options); });
+result<link_handle, std::error_code> connection_engine::attach_sender(session_handle session,
+                                                                      const link_options& options) {
+  return impl_->command(
+      [&] { return impl_->attach(session, std::nullopt, role::sender, options); });
 }
 
 result<link_handle, std::error_code> connection_engine::attach_receiver(

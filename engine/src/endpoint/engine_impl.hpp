@@ -246,7 +246,7 @@ struct connection_engine::impl {
   enum class wire_mode : std::uint8_t {
     plain,        // no TLS: the wire is the plaintext stream
     detecting,    // server: the first bytes say TLS (a ClientHello or the TLS header) or not
-    tls_header,   // client: the server's TLS header is awaited before the handshake
+    tls_header,   // client: the server's TLS header (or its first TLS record) is awaited
     tls,          // the wire is TLS records
   };
   wire_mode wire = wire_mode::plain;

@@ -10,7 +10,8 @@ namespace amqp {
 
 namespace {
 
-constexpr std::uint8_t tls_handshake_record = 0x16;  // a TLS record of type handshake
+constexpr std::uint8_t tls_alert_record = 0x15;  // TLS record content types (RFC 8446, B.1)
+constexpr std::uint8_t tls_handshake_record = 0x16;
 
 condition tls_failure(const std::string& what, bool handshaking) {
   // The peer could not be authenticated (or would not authenticate us), or the secured stream
@@ -50,10 +51,16 @@ void connection_engine::impl::after_tls() {
 std::size_t connection_engine::impl::feed_wire(bytes_view bytes) {
   std::size_t used = 0;
   if (wire == wire_mode::detecting || wire == wire_mode::tls_header) {
-    // The first byte of a ClientHello, or a protocol header of 8 bytes, decides.
-    if (wire == wire_mode::detecting && header_in.empty() && !bytes.empty() &&
-        bytes[0] == tls_handshake_record) {
-      start_tls();
+    // The first byte of a TLS record, or a protocol header of 8 bytes, decides.
+    const bool record = header_in.empty() && !bytes.empty() &&
+                        (bytes[0] == tls_handshake_record ||
+                         (wire == wire_mode::tls_header && bytes[0] == tls_alert_record));
+    if (record && wire == wire_mode::detecting) {
+      start_tls();  // Server: a ClientHello at once.
+    } else if (record) {
+      // Client: the server skipped the TLS header and answered our ClientHello, as Qpid
+      // Proton does. TLS still authenticates it.
+      wire = wire_mode::tls;
     } else {
       const std::size_t take = std::min(bytes.size(), protocol_header_size - header_in.size());
       header_in.append(bytes.first(take));
@@ -62,7 +69,7 @@ std::size_t connection_engine::impl::feed_wire(bytes_view bytes) {
       const auto h = parse_protocol_header(header_in.view());
       const bool tls_header = h && h->id == protocol_id::tls;
       if (wire == wire_mode::tls_header) {
-        // Client: the server answered our TLS header.
+        // Client: the server answered our TLS header; our ClientHello went out already.
         if (!tls_header) {
           fail_transport(tls_failure("the server answered the TLS header with " +
                                          (h ? detail::describe_header(*h)
@@ -71,7 +78,7 @@ std::size_t connection_engine::impl::feed_wire(bytes_view bytes) {
                                      true));
           return bytes.size();
         }
-        start_tls();
+        wire = wire_mode::tls;
       } else if (tls_header) {
         // Server: the client asks for TLS with the header; answer it, then the handshake.
         write_protocol_header(wire_prefix, protocol_id::tls);

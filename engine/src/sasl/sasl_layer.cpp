@@ -87,6 +87,22 @@ std::string sasl_layer::who() const {
   return s + "with mechanism " + (mechanism_.empty() ? std::string("(none)") : mechanism_);
 }
 
+std::string sasl_layer::interrupted() const {
+  if (server_ && mechanism_.empty()) {
+    std::vector<std::string> offer;
+    for (const std::string& m : server_->mechanisms)
+      if (offers(m)) offer.push_back(m);
+    return "the client left after our offer " + list_of(offer) +
+           " without choosing a mechanism (it may allow none of them)";
+  }
+  if (!mechanism_.empty()) {
+    return (server_ ? "the client left during authentication "
+                    : "the server left during authentication ") +
+           who();
+  }
+  return "the server left before offering its SASL mechanisms";
+}
+
 void sasl_layer::fail(std::string description) {
   if (finished()) return;
   state_ = state::failed;
@@ -183,10 +199,16 @@ void sasl_layer::on_client_frame(const frame_view& f, writer& out) {
 
 void sasl_layer::on_mechanisms(const frame_view& f, writer& out) {
   auto m = spec::decode<spec::sasl_mechanisms>(f.performative);
-  if (!m) return fail("invalid sasl-mechanisms frame: " + m.error().message());
+  // A server with nothing to offer may leave out the frame's one field, mandatory as it is
+  // (Qpid Proton does); "server offers []" tells the user more than the missing field would.
+  if (!m && m.error().code != errc::missing_mandatory_field) {
+    return fail("invalid sasl-mechanisms frame: " + m.error().message());
+  }
   if (client_mech_) return fail("a second sasl-mechanisms frame arrived");
   std::vector<std::string> offered;
-  for (symbol_view s : m->sasl_server_mechanisms) offered.emplace_back(s.str);
+  if (m) {
+    for (symbol_view s : m->sasl_server_mechanisms) offered.emplace_back(s.str);
+  }
 
   // The client's preference decides among what both allow.
   std::vector<std::string> allowed = client_->allowed_mechs;

@@ -56,6 +56,9 @@ class sasl_layer {
   sasl_layer& operator=(const sasl_layer&) = delete;
 
   state status() const noexcept { return state_; }
+  // Where the exchange stood when the peer's input ended before it finished: "the client left
+  // after our offer [ANONYMOUS] without choosing a mechanism".
+  std::string interrupted() const;
   bool finished() const noexcept { return state_ == state::done || state_ == state::failed; }
   // Why the exchange failed (amqp:unauthorized-access and a description); set once failed.
   const std::optional<condition>& failure() const noexcept { return failure_; }

@@ -191,6 +191,11 @@ void tls_stage::settle_eof() {
     std::string msg = "TLS handshake failed: the connection closed during the handshake";
     if (client_ && server_name_ && !server_name_->empty()) {
       msg += " (server " + quoted(*server_name_) + ")";
+    } else if (!client_ && !SSL_in_before(ssl_.get()) && !SSL_session_reused(ssl_.get())) {
+      // Some clients (Qpid Proton among them) refuse a certificate by closing, no alert sent.
+      msg +=
+          ", after our certificate went out: the client may not trust it or expect another "
+          "host name";
     }
     fail(std::move(msg));
     return;
@@ -201,7 +206,15 @@ void tls_stage::settle_eof() {
   }
   // Without close_notify the reader cannot tell the end of the data from a cut made by an
   // attacker or a broken path (RFC 8446, 6.1; RFC 5246, 7.2.1).
-  fail("TLS connection truncated: the transport closed without close_notify");
+  std::string msg = "TLS connection truncated: the transport closed without close_notify";
+  if (client_ && !read_data_) {
+    // In TLS 1.3 the server checks our certificate after the client's handshake is done; a
+    // server that refuses it (or its absence) may just close.
+    msg +=
+        ", before the server sent any data (it may have refused our client certificate, or "
+        "the lack of one)";
+  }
+  fail(std::move(msg));
 }
 
 bytes_view tls_stage::plaintext() const noexcept {
@@ -307,6 +320,7 @@ void tls_stage::read_records() {
     const int r = SSL_read_ex(ssl_.get(), p, max_record_plaintext, &n);
     if (r == 1) {
       plaintext_.commit(n);
+      read_data_ = read_data_ || n > 0;
       continue;
     }
     const int e = SSL_get_error(ssl_.get(), r);

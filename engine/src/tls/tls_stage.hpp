@@ -174,6 +174,7 @@ class tls_stage {
   bool peer_closed_ = false;
   bool eof_ = false;
   bool handshake_done_ = false;
+  bool read_data_ = false;  // any plaintext arrived
 };
 
 }  // namespace amqp::detail
