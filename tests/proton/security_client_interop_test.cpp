@@ -66,6 +66,7 @@ TEST(security_client_interop, a_wrong_password_is_named_without_the_password) {
   EXPECT_EQ(our_failure(i),
             "amqp:unauthorized-access: authentication failed: sasl-outcome auth (1) for user "
             "'alice' with mechanism PLAIN");
+  EXPECT_EQ(our_failure(i).find("not-the-secret"), std::string::npos);
   EXPECT_EQ(i.theirs.sasl_outcome(), "auth");
   EXPECT_FALSE(i.find<peer_opened>());
   EXPECT_TRUE(i.ours.is_finished());
