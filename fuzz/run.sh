@@ -48,6 +48,9 @@ targets=(
   "engine_client|connection-driver proactor-receive go-amqp-conn|16384|fast"
   "engine_server_sasl|connection-driver proactor-receive go-amqp-conn|16384|fast"
   "engine_client_sasl|connection-driver proactor-receive go-amqp-conn|16384|fast"
+  # An options byte, then a SASL exchange: a few frames of at most 512 bytes each, and more to
+  # pass the limit.
+  "sasl_frame||4096|fast"
   "engine_commands||4096|fast"
   "engine_pair||4096|fast"
   # Two SCRAM messages of up to 8192 bytes each (scram_max_message_size), so both bounds can

@@ -1,7 +1,8 @@
-// Seeds for the SASL engine targets (engine_server_sasl, engine_client_sasl): real
+// Seeds for the SASL targets (engine_server_sasl, engine_client_sasl, sasl_frame): real
 // conversations between a client and a server engine, each configured as the target that reads
 // the other's bytes (targets/engine_sasl.hpp), for every mechanism, succeeding and failing.
-// engine_server_sasl gets what the client wrote, engine_client_sasl what the server wrote.
+// engine_server_sasl gets what the client wrote, engine_client_sasl what the server wrote;
+// sasl_frame gets the same from two bare SASL layers (targets/sasl_frame.hpp).
 //
 // Both engines draw from counters, as the targets do, so the conversations are the same on
 // every run, and a recorded SCRAM exchange logs in again when a target replays it: the server's
@@ -19,6 +20,7 @@
 #include "amqp/engine.hpp"
 #include "seeds.hpp"
 #include "targets/engine_sasl.hpp"
+#include "targets/sasl_frame.hpp"
 
 namespace seeds {
 namespace {
@@ -243,11 +245,162 @@ void client_target_seeds() {
   put(t, "no-common-mechanism", marked(none.server));
 }
 
+// sasl_frame's seeds: a client and a server unit (targets/sasl_frame.hpp) talk, each side's
+// output fed to the other until neither has more to say; the target then plays one side, its
+// options byte first, and reads what the other side wrote.
+struct exchange {
+  pieces client, server;
+  sasl_frame::state client_end{}, server_end{};
+};
+
+exchange talk(const sasl_frame::setup& client, const sasl_frame::setup& server) {
+  sasl_frame::unit c(client), s(server);
+  exchange x;
+  std::size_t from_client = 0, from_server = 0;
+  const auto ignore = [](const sasl_frame::step&) {};
+  const auto pass = [&](sasl_frame::unit& from, std::size_t& sent, pieces& log,
+                        sasl_frame::unit& to) {
+    const amqp::bytes_view out = from.out().view().subspan(sent);
+    if (out.empty()) return false;
+    log.emplace_back(out.begin(), out.end());
+    sent += out.size();
+    (void)to.feed(out, ignore);
+    return true;
+  };
+  for (int round = 0; round < 16; ++round) {
+    const bool any = pass(c, from_client, x.client, s);
+    if (!pass(s, from_server, x.server, c) && !any) break;
+  }
+  x.client_end = c.layer().status();
+  x.server_end = s.layer().status();
+  return x;
+}
+
+std::uint8_t server_byte(unsigned configuration, bool secure = false,
+                         sasl_frame::timing when = sasl_frame::timing::at_once,
+                         unsigned rounds = 0) {
+  return static_cast<std::uint8_t>(configuration << 1 | unsigned{secure} << 3 |
+                                   static_cast<unsigned>(when) << 4 | rounds << 6);
+}
+
+std::uint8_t client_byte(unsigned configuration, bool secure = false, unsigned identity = 0,
+                         bool hostname = false) {
+  return static_cast<std::uint8_t>(1 | configuration << 1 | unsigned{secure} << 3 | identity << 4 |
+                                   unsigned{hostname} << 6);
+}
+
+void put_frame_seed(const std::string& name, std::uint8_t options, const pieces& peer, bool mark) {
+  bytes seed{options};
+  const bytes stream = mark ? marked(peer) : whole(peer);
+  seed.insert(seed.end(), stream.begin(), stream.end());
+  put("sasl_frame", name, seed);
+}
+
+void frame_seeds() {
+  using sasl_frame::state;
+  using sasl_frame::timing;
+  const auto client_peer = [](amqp::sasl_client_options o, bool secure = false) {
+    return sasl_frame::setup{.client = std::move(o), .secure = secure};
+  };
+  const auto server_peer = [](std::vector<std::string> offer, bool reject = false,
+                              bool secure = false) {
+    amqp::sasl_server_options o = engine_sasl::server_options(std::move(offer));
+    return sasl_frame::setup{.server = std::move(o), .secure = secure, .reject_all = reject};
+  };
+  struct run {
+    const char* name;
+    std::uint8_t options;  // the target's side
+    sasl_frame::setup peer;
+    bool success;
+  };
+  const run runs[] = {
+      // The target is the server.
+      {"server-anonymous", server_byte(0), client_peer(only("ANONYMOUS", "", "")), true},
+      {"server-plain", server_byte(0), client_peer(only("PLAIN", "alice", "secret")), true},
+      {"server-plain-wrong-password", server_byte(0),
+       client_peer(only("PLAIN", "alice", "not-secret")), false},
+      {"server-scram-sha-1", server_byte(0), client_peer(only("SCRAM-SHA-1", "alice", "secret")),
+       true},
+      {"server-scram-sha-256", server_byte(0),
+       client_peer(only("SCRAM-SHA-256", "alice", "secret")), true},
+      {"server-scram-sha-512", server_byte(0),
+       client_peer(only("SCRAM-SHA-512", "alice", "secret")), true},
+      {"server-scram-sha-256-wrong-password", server_byte(0),
+       client_peer(only("SCRAM-SHA-256", "alice", "not-secret")), false},
+      {"server-scram-sha-512-unknown-user", server_byte(0),
+       client_peer(only("SCRAM-SHA-512", "mallory", "secret")), false},
+      {"server-scram-sha-256-one-round", server_byte(0, false, timing::at_once, 1),
+       client_peer(only("SCRAM-SHA-256", "alice", "secret")), true},
+      {"server-scram-default", server_byte(1), client_peer(engine_sasl::client_options()), true},
+      {"server-external", server_byte(2, true), client_peer(only("EXTERNAL", "", ""), true), true},
+      {"server-anonymous-without-tls", server_byte(2), client_peer(engine_sasl::client_options()),
+       true},
+      {"server-plain-over-tls", server_byte(3, true),
+       client_peer({.user = "alice", .password = "secret", .allowed_mechs = {"PLAIN"}}, true),
+       true},
+      {"server-nothing-to-offer", server_byte(3), client_peer(engine_sasl::client_options()),
+       false},
+      // The target is the client.
+      {"client-anonymous", client_byte(0), server_peer({"ANONYMOUS"}), true},
+      {"client-plain", client_byte(0), server_peer({"PLAIN"}), true},
+      {"client-plain-rejected", client_byte(0), server_peer({"PLAIN"}, true), false},
+      {"client-scram-sha-1", client_byte(0), server_peer({"SCRAM-SHA-1"}), true},
+      {"client-scram-sha-256", client_byte(0), server_peer({"SCRAM-SHA-256"}), true},
+      {"client-scram-sha-512", client_byte(0), server_peer({"SCRAM-SHA-512"}), true},
+      {"client-scram-sha-256-rejected", client_byte(0), server_peer({"SCRAM-SHA-256"}, true),
+       false},
+      {"client-everything-offered", client_byte(0, false, 0, true),
+       server_peer(engine_sasl::server_mechanisms()), true},
+      {"client-defaults", client_byte(1), server_peer(engine_sasl::server_mechanisms()), true},
+      {"client-external", client_byte(2, true, 2), server_peer({"EXTERNAL", "PLAIN"}, false, true),
+       true},
+      {"client-scram-sha-256-authzid", client_byte(3, false, 1, true),
+       server_peer({"SCRAM-SHA-256", "PLAIN"}), true},
+      {"client-scram-sha-1-escaped-name", client_byte(3, false, 3), server_peer({"SCRAM-SHA-1"}),
+       false},
+      {"client-no-common-mechanism", client_byte(2), server_peer({"SCRAM-SHA-1"}), false},
+  };
+  for (const run& r : runs) {
+    const bool client = r.options & 1;
+    const sasl_frame::setup target = sasl_frame::setup_of(r.options);
+    const exchange x = client ? talk(target, r.peer) : talk(r.peer, target);
+    const state end = client ? x.client_end : x.server_end;
+    if ((end == state::done) != r.success || (!r.success && end != state::failed))
+      fail(std::string("sasl_frame seed ") + r.name + " did not end as intended");
+    put_frame_seed(r.name, r.options, client ? x.server : x.client, false);
+    if (std::string_view(r.name).ends_with("scram-sha-256"))
+      put_frame_seed(std::string(r.name) + "-marked", r.options, client ? x.server : x.client,
+                     true);
+  }
+  // The server's decision put off (until after the client's next frame, which comes too
+  // early, or until the input ends, the client's header and sasl-init alone) or never given;
+  // no SCRAM round left.
+  const exchange x = talk(client_peer(only("SCRAM-SHA-256", "alice", "secret")),
+                          sasl_frame::setup_of(server_byte(0)));
+  const exchange plain =
+      talk(client_peer(only("PLAIN", "alice", "secret")), sasl_frame::setup_of(server_byte(0)));
+  put_frame_seed("server-scram-sha-256-decided-late",
+                 server_byte(0, false, timing::after_next_item), x.client, false);
+  put_frame_seed("server-plain-decided-late", server_byte(0, false, timing::after_next_item),
+                 plain.client, false);
+  put_frame_seed("server-scram-sha-256-decided-at-end", server_byte(0, false, timing::at_end),
+                 pieces(x.client.begin(), x.client.begin() + 2), false);
+  put_frame_seed("server-scram-sha-256-never-decided", server_byte(0, false, timing::never),
+                 x.client, false);
+  put_frame_seed("server-scram-sha-256-no-rounds", server_byte(0, false, timing::at_once, 2),
+                 x.client, false);
+  // A client that speaks AMQP at once, and a server that does.
+  const bytes amqp_header = {'A', 'M', 'Q', 'P', 0, 1, 0, 0};
+  put_frame_seed("server-no-sasl", server_byte(0), {amqp_header}, false);
+  put_frame_seed("client-no-sasl", client_byte(0), {amqp_header}, false);
+}
+
 }  // namespace
 
 void sasl_seeds() {
   server_target_seeds();
   client_target_seeds();
+  frame_seeds();
 }
 
 }  // namespace seeds

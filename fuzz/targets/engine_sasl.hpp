@@ -13,6 +13,7 @@
 // another frame's field, and the trace rightly shows that field.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -137,9 +138,13 @@ inline std::string visible_input(amqp::bytes_view stream) {
     const std::size_t at = static_cast<std::size_t>(p - stream.data());
     for (std::size_t i = 0; i < n; ++i) out[at + i] = '\0';
   };
+  // A frame larger than the whole stream never ends, so nothing of it can be traced: the
+  // limits refuse it rather than let the reader reserve its declared size.
+  const auto largest =
+      static_cast<std::uint32_t>(std::min<std::size_t>(stream.size(), 0xffffffffu));
   amqp::frame_reader reader(amqp::frame_reader_options{
-      .max_frame_size = 0xffffffffu,
-      .max_sasl_frame_size = 0xffffffffu,
+      .max_frame_size = largest,
+      .max_sasl_frame_size = largest,
       .decode = limits,
       .decode_performative = false});  // as the engine reads: AMQP frames left whole
   amqp::bytes_view rest = stream;

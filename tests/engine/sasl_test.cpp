@@ -304,6 +304,43 @@ TEST(sasl, a_client_may_give_up_during_authentication) {
       << failure_of(p.server_side);
 }
 
+// A SASL frame is at most 512 bytes (spec Part 5, 5.3.1): PLAIN's message holds the credentials
+// as they are, and long ones do not fit. The client says so rather than write a frame that the
+// server's reader refuses as badly framed.
+TEST(sasl, a_frame_above_512_bytes_is_not_written_and_the_client_says_why) {
+  engine_pair p(sasl_client({.user = std::string(255, 'u'),
+                             .password = std::string(255, 'p'),
+                             .allowed_mechs = {"PLAIN"},
+                             .allow_insecure_mechs = true}),
+                sasl_server({.mechanisms = {"PLAIN"}, .allow_insecure_mechs = true}));
+  open_both(p, accept);
+  EXPECT_NE(failure_of(p.client_side)
+                .find("the sasl-init frame would be 544 bytes, more than the 512 a SASL frame"),
+            std::string::npos)
+      << failure_of(p.client_side);
+  EXPECT_FALSE(p.server_side.find<sasl_auth_requested>());
+  EXPECT_FALSE(anywhere(p.client_side, std::string(255, 'p')));
+}
+
+// A sasl-init whose mechanism is a string, not a symbol, is refused, but traced first: its
+// initial-response must not show there either.
+TEST(sasl, a_sasl_init_that_does_not_decode_is_traced_without_its_credentials) {
+  engine_side s(sasl_server({.mechanisms = {"PLAIN"}, .allow_insecure_mechs = true}));
+  const std::string response = std::string("\0alice\0", 7) + std::string(password);
+  const std::string list =
+      std::string("\x02\xa1\x05PLAIN\xa0") + static_cast<char>(response.size()) + response;
+  const std::string body =
+      std::string("\x00\x53\x41\xc0", 4) + static_cast<char>(list.size()) + list;
+  const std::string stream = std::string("AMQP\x03\x01\x00\x00\x00\x00\x00", 11) +
+                             static_cast<char>(8 + body.size()) +
+                             std::string("\x02\x01\x00\x00", 4) + body;
+  (void)s.engine.feed(detail::as_bytes(stream), time_point{});
+  s.drain_events();
+  EXPECT_NE(failure_of(s).find("invalid sasl-init frame"), std::string::npos) << failure_of(s);
+  EXPECT_TRUE(anywhere(s, "(23 bytes hidden)"));
+  EXPECT_FALSE(anywhere(s, password));
+}
+
 // Every mechanism, the bytes cut into chunks of each size from 1 to 40: the same outcome.
 TEST(sasl, every_mechanism_at_every_chunk_size) {
   for (const char* mech : {"ANONYMOUS", "PLAIN", "SCRAM-SHA-1", "SCRAM-SHA-256", "SCRAM-SHA-512"}) {

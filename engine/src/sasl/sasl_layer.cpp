@@ -41,12 +41,6 @@ std::string_view code_name(spec::sasl_code c) {
   return "unknown";
 }
 
-template <class T>
-void write_sasl(writer& out, const T& performative) {
-  // SASL frames are small and bounded by the mechanisms' own limits: they always fit.
-  (void)write_frame(out, frame_type::sasl, 0, performative, {}, 0xffffffffu);
-}
-
 // The user a PLAIN initial-response names: RFC 4616, section 2, with its 255-octet bounds.
 struct plain_message {
   std::string authzid, authcid, passwd;
@@ -110,6 +104,24 @@ void sasl_layer::fail(std::string description) {
       condition{std::string(spec::amqp_error::unauthorized_access.str), std::move(description), {}};
 }
 
+// A SASL frame may not exceed MIN-MAX-FRAME-SIZE, and the peer reads no larger one (spec Part 5,
+// 5.3.1). The mechanisms' own bounds do not keep every message within it: a server may make a
+// SCRAM client repeat a nonce of hundreds of characters next to its proof, and credentials or
+// Cyrus tokens may be long. A frame that does not fit is not written; the exchange fails,
+// naming the frame and its size, instead of the peer refusing the stream as badly framed.
+template <class T>
+bool sasl_layer::send(writer& out, const T& performative) {
+  const std::size_t start = out.size();
+  (void)write_frame(out, frame_type::sasl, 0, performative);
+  const std::size_t size = out.size() - start;
+  if (size <= spec::min_max_frame_size) return true;
+  out.truncate(start);
+  fail("the " + std::string(spec::traits<T>::info.name) + " frame would be " +
+       std::to_string(size) + " bytes, more than the " + std::to_string(spec::min_max_frame_size) +
+       " a SASL frame may have");
+  return false;
+}
+
 void sasl_layer::succeed() {
   state_ = state::done;
   events_.push(sasl_authenticated{mechanism_, user_});
@@ -165,9 +177,9 @@ void sasl_layer::on_header(const protocol_header& h, writer& out) {
                   " (PLAIN needs TLS or allow_insecure_mechs, EXTERNAL a client certificate, "
                   "the others built in or from Cyrus SASL)");
     }
-    write_sasl(
-        out, spec::sasl_mechanisms{.sasl_server_mechanisms = std::span<const symbol_view>(offer)});
-    state_ = state::negotiating;
+    if (send(out,
+             spec::sasl_mechanisms{.sasl_server_mechanisms = std::span<const symbol_view>(offer)}))
+      state_ = state::negotiating;
   }
 }
 
@@ -191,7 +203,7 @@ void sasl_layer::on_client_frame(const frame_view& f, writer& out) {
     if (!client_mech_) return fail("a sasl-challenge arrived before sasl-init was sent");
     auto r = client_mech_->on_challenge(c->challenge);
     if (!r) return fail(r.error().message);
-    write_sasl(out, spec::sasl_response{.response = as_bytes(*r)});
+    (void)send(out, spec::sasl_response{.response = as_bytes(*r)});
     return;
   }
   fail("the server sent a SASL frame a client does not expect");
@@ -233,7 +245,7 @@ void sasl_layer::on_mechanisms(const frame_view& f, writer& out) {
     spec::sasl_init init{.mechanism = symbol_view{mechanism_}};
     if (*first) init.initial_response = as_bytes(**first);
     if (!client_->hostname.empty()) init.hostname = client_->hostname;
-    write_sasl(out, init);
+    (void)send(out, init);
     return;
   }
   fail("no mutually acceptable SASL mechanism: server offers " + list_of(offered) + ", allowed " +
@@ -356,15 +368,16 @@ void sasl_layer::on_response(const frame_view& f, writer& out) {
     outcome(out, false);
     return fail("authentication failed " + who());
   }
-  outcome(out, true, as_bytes(*last));
-  succeed();
+  if (outcome(out, true, as_bytes(*last))) succeed();
 }
 
 void sasl_layer::on_cyrus_step(const cyrus_server_step& step, sasl_auth_requested request,
                                writer& out) {
   if (const auto* c = std::get_if<cyrus_challenge>(&step)) {
-    write_sasl(out, spec::sasl_challenge{.challenge = bytes_view(c->data.data(), c->data.size())});
-    state_ = state::negotiating;
+    if (send(out, spec::sasl_challenge{.challenge = bytes_view(c->data.data(), c->data.size())}))
+      state_ = state::negotiating;
+    else
+      outcome(out, false);
     return;
   }
   if (const auto* ok = std::get_if<cyrus_success>(&step)) {
@@ -381,16 +394,18 @@ void sasl_layer::on_cyrus_step(const cyrus_server_step& step, sasl_auth_requeste
   fail("authentication failed " + who() + ": " + std::get<cyrus_failure>(step).error.message);
 }
 
-void sasl_layer::outcome(writer& out, bool ok, bytes_view additional_data) {
+bool sasl_layer::outcome(writer& out, bool ok, bytes_view additional_data) {
   spec::sasl_outcome o{.code = ok ? spec::sasl_code::ok : spec::sasl_code::auth};
   if (!additional_data.empty()) o.additional_data = additional_data;
-  write_sasl(out, o);
+  if (send(out, o)) return true;
+  // Only additional data makes it too large: the client still learns that it failed.
+  (void)send(out, spec::sasl_outcome{.code = spec::sasl_code::auth});
+  return false;
 }
 
 std::error_code sasl_layer::accept(writer& out) {
   if (state_ != state::awaiting_decision || scram_) return errc::wrong_state;
-  outcome(out, true, bytes_view(success_data_.data(), success_data_.size()));
-  succeed();
+  if (outcome(out, true, bytes_view(success_data_.data(), success_data_.size()))) succeed();
   return {};
 }
 
@@ -400,8 +415,7 @@ std::error_code sasl_layer::reject(writer& out) {
     // A challenge like any other, which no proof can answer (RFC 5802, section 9): the client
     // learns only at the end, as with a wrong password.
     auto c = scram_->challenge_unknown_user(scram_secret_, server_->scram_iterations);
-    if (c) {
-      write_sasl(out, spec::sasl_challenge{.challenge = as_bytes(*c)});
+    if (c && send(out, spec::sasl_challenge{.challenge = as_bytes(*c)})) {
       state_ = state::negotiating;
       return {};
     }
@@ -423,38 +437,60 @@ std::error_code sasl_layer::scram_credentials(const amqp::scram_credentials& cre
                                     .server_key = credentials.server_key};
   auto challenge = scram_->challenge(c);
   if (!challenge) return errc::invalid_argument;
-  write_sasl(out, spec::sasl_challenge{.challenge = as_bytes(*challenge)});
-  state_ = state::negotiating;
+  if (send(out, spec::sasl_challenge{.challenge = as_bytes(*challenge)}))
+    state_ = state::negotiating;
+  else
+    outcome(out, false);
   return {};
 }
 
 // --- tracing ---------------------------------------------------------------------------------
 
+// The credential field is found by its place in the list, not by decoding the frame: a frame
+// that does not decode as its performative (a sasl-init whose mechanism is a string, say) is
+// refused, but traced first, and must not show the password it carries either.
 frame_view redact_sasl_frame(const frame_view& f, writer& scratch) {
   if (f.type != frame_type::sasl || f.performative.type() != kind::described) return f;
   const described_view d = f.performative.as_described();
-  std::string hidden;
-  scratch.clear();
-  encoder e(scratch);
+  std::uint64_t code = spec::traits<spec::sasl_response>::info.code;
+  std::size_t field = 0;  // sasl-response: response
   if (is_a<spec::sasl_init>(d)) {
-    auto init = spec::decode<spec::sasl_init>(f.performative);
-    if (!init || !init->initial_response) return f;
-    hidden = "(" + std::to_string(init->initial_response->size()) + " bytes hidden)";
-    init->initial_response = as_bytes(hidden);
-    spec::encode(e, *init);
-  } else if (is_a<spec::sasl_response>(d)) {
-    auto r = spec::decode<spec::sasl_response>(f.performative);
-    if (!r) return f;
-    hidden = "(" + std::to_string(r->response.size()) + " bytes hidden)";
-    r->response = as_bytes(hidden);
-    spec::encode(e, *r);
-  } else {
+    code = spec::traits<spec::sasl_init>::info.code;
+    field = 1;  // initial-response
+  } else if (!is_a<spec::sasl_response>(d)) {
     return f;
   }
-  auto v = decode_value(scratch.view());
-  if (!v) return f;
+  std::string hidden;
+  const auto hide = [&](encoder& e, value_view v) {
+    if (v.type() == kind::binary)
+      hidden = "(" + std::to_string(v.as_binary().size()) + " bytes hidden)";
+    else if (v.type() == kind::string || v.type() == kind::symbol)
+      hidden = "(" + std::to_string(v.as_string().size()) + " bytes hidden)";
+    else
+      hidden = "(hidden)";
+    e.binary(as_bytes(hidden));
+  };
+  scratch.clear();
+  encoder e(scratch);
+  e.descriptor(code);
+  if (d.value().type() == kind::list) {
+    const encoder::mark m = e.begin_list();
+    std::size_t i = 0;
+    for (value_view v : d.value().as_list()) {
+      if (i++ == field && !v.is_null())
+        hide(e, v);
+      else
+        e.value(v);
+    }
+    e.end_list(m);
+  } else {
+    hide(e, d.value());  // not even a list: all of it may be the credential
+  }
   frame_view shown = f;
-  shown.performative = *v;
+  shown.performative = {};  // what cannot be re-encoded is shown as nothing at all
+  if (!e.failed()) {
+    if (auto v = decode_value(scratch.view())) shown.performative = *v;
+  }
   return shown;
 }
 

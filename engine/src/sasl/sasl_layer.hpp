@@ -93,8 +93,12 @@ class sasl_layer {
   void on_outcome(const frame_view& f);
   void on_init(const frame_view& f, writer& out);
   void on_response(const frame_view& f, writer& out);
-  // Ends the exchange with an outcome (server).
-  void outcome(writer& out, bool ok, bytes_view additional_data = {});
+  // Writes a SASL frame if it fits in one; otherwise fails the exchange and returns false.
+  template <class T>
+  bool send(writer& out, const T& performative);
+  // Ends the exchange with an outcome (server); false when an ok one did not fit (a failed
+  // one went out instead, and the exchange failed).
+  bool outcome(writer& out, bool ok, bytes_view additional_data = {});
   // A step of a Cyrus mechanism: a challenge goes out, a success awaits the application.
   void on_cyrus_step(const cyrus_server_step& step, sasl_auth_requested request, writer& out);
   void fail(std::string description);
@@ -122,8 +126,8 @@ class sasl_layer {
 };
 
 // A copy of a SASL frame fit for a trace: the initial-response of a sasl-init and the response
-// of a sasl-response (credentials, proofs) are replaced by their length. Other frames are
-// returned as they are. `scratch` holds the copy's bytes.
+// of a sasl-response (credentials, proofs) are replaced by their length, also in such a frame
+// that does not decode. Other frames are returned as they are. `scratch` holds the copy's bytes.
 frame_view redact_sasl_frame(const frame_view& f, writer& scratch);
 
 }  // namespace amqp::detail
