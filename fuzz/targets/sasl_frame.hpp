@@ -169,11 +169,13 @@ class unit {
  public:
   explicit unit(const setup& s)
       : setup_(s),
-        reader_(amqp::frame_reader_options{.max_frame_size = amqp::limits{}.max_frame_size,
-                                           .decode = amqp::limits{}.decode,
-                                           .decode_performative = false}),
+        reader_(
+            amqp::frame_reader_options{.max_frame_size = amqp::limits{}.max_frame_size,
+                                       .max_sasl_frame_size = amqp::limits{}.max_sasl_frame_size,
+                                       .decode = amqp::limits{}.decode,
+                                       .decode_performative = false}),
         layer_(setup_.client ? &*setup_.client : nullptr, setup_.server ? &*setup_.server : nullptr,
-               random_, /*secure=*/false, events_) {
+               random_, /*secure=*/false, events_, amqp::limits{}.max_sasl_frame_size) {
     if (setup_.secure) layer_.secure(std::string(peer_subject));
     layer_.start(out_);  // a client's SASL header goes out before anything is read
   }

@@ -322,6 +322,35 @@ TEST(sasl, a_frame_above_512_bytes_is_not_written_and_the_client_says_why) {
   EXPECT_FALSE(anywhere(p.client_side, std::string(255, 'p')));
 }
 
+// Both peers raised max_sasl_frame_size: the same credentials go through.
+TEST(sasl, a_larger_sasl_frame_limit_on_both_sides_lets_long_credentials_through) {
+  engine_config c = sasl_client({.user = std::string(255, 'u'),
+                                 .password = std::string(255, 'p'),
+                                 .allowed_mechs = {"PLAIN"},
+                                 .allow_insecure_mechs = true});
+  engine_config s = sasl_server({.mechanisms = {"PLAIN"}, .allow_insecure_mechs = true});
+  c.limits.max_sasl_frame_size = s.limits.max_sasl_frame_size = 1024;
+  engine_pair p(std::move(c), std::move(s));
+  open_both(p, accept);
+  EXPECT_EQ(failure_of(p.client_side), "");
+  ASSERT_TRUE(p.server.authentication());
+  EXPECT_EQ(p.server.authentication()->user, std::string(255, 'u'));
+
+  // A server left at 512 refuses the frame as too large.
+  engine_config c2 = sasl_client({.user = std::string(255, 'u'),
+                                  .password = std::string(255, 'p'),
+                                  .allowed_mechs = {"PLAIN"},
+                                  .allow_insecure_mechs = true});
+  c2.limits.max_sasl_frame_size = 1024;
+  engine_pair q(std::move(c2),
+                sasl_server({.mechanisms = {"PLAIN"}, .allow_insecure_mechs = true}));
+  open_both(q, accept);
+  EXPECT_EQ(failure_of(q.server_side),
+            "amqp:connection:framing-error: frame size above the maximum frame size at offset 8 "
+            "of the input stream");
+  EXPECT_FALSE(anywhere(q.server_side, std::string(255, 'p')));
+}
+
 // A sasl-init whose mechanism is a string, not a symbol, is refused, but traced first: its
 // initial-response must not show there either.
 TEST(sasl, a_sasl_init_that_does_not_decode_is_traced_without_its_credentials) {

@@ -21,8 +21,8 @@
 #include "amqp/codec/value.hpp"
 #include "amqp/random.hpp"
 #include "amqp/sasl.hpp"
-#include "amqp/tls.hpp"
 #include "amqp/spec/constants.hpp"
+#include "amqp/tls.hpp"
 
 namespace amqp {
 
@@ -31,6 +31,10 @@ class trace_sink;
 struct limits {
   // Largest frame accepted, advertised as max-frame-size; at least 512 (spec Part 2, 2.7.1).
   std::uint32_t max_frame_size = 1u << 20;
+  // Largest SASL frame read or written. The spec fixes it at 512, MIN-MAX-FRAME-SIZE (Part 5,
+  // 5.3.1), which long PLAIN credentials or Kerberos tokens (GSSAPI through Cyrus) exceed;
+  // both peers must raise it for those. Below 512 counts as 512.
+  std::uint32_t max_sasl_frame_size = 512;
   // Highest channel number accepted, advertised as channel-max (spec Part 2, 2.7.1): at most
   // channel_max + 1 sessions at a time.
   std::uint16_t channel_max = 255;

@@ -11,11 +11,15 @@ namespace {
 
 frame_reader_options reader_options(const limits& l) {
   // Each handler decodes its performative by type, in one pass (impl::performative).
-  return {.max_frame_size = l.max_frame_size, .decode = l.decode, .decode_performative = false};
+  return {.max_frame_size = l.max_frame_size,
+          .max_sasl_frame_size = l.max_sasl_frame_size,
+          .decode = l.decode,
+          .decode_performative = false};
 }
 
 engine_config checked(engine_config c) {
   c.limits.max_frame_size = std::max(c.limits.max_frame_size, spec::min_max_frame_size);
+  c.limits.max_sasl_frame_size = std::max(c.limits.max_sasl_frame_size, spec::min_max_frame_size);
   c.limits.max_pending_events = std::max<std::size_t>(c.limits.max_pending_events, 1);
   c.limits.handle_max = std::min<std::uint32_t>(c.limits.handle_max, 65535);
   return c;
@@ -52,7 +56,8 @@ connection_engine::impl::impl(const engine_config& c)
     // Secure once a TLS handshake below it completes (after_tls()).
     sasl = std::make_unique<detail::sasl_layer>(
         client ? &*config.sasl_client : nullptr, client ? nullptr : &*config.sasl_server,
-        config.random ? *config.random : system_random(), /*secure=*/false, events);
+        config.random ? *config.random : system_random(), /*secure=*/false, events,
+        config.limits.max_sasl_frame_size);
   }
   if (config.tls && config.tls->context) {
     if (!client) {

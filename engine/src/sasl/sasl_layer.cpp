@@ -62,8 +62,14 @@ std::optional<plain_message> parse_plain(bytes_view m) {
 }  // namespace
 
 sasl_layer::sasl_layer(const sasl_client_options* client, const sasl_server_options* server,
-                       random_source& random, bool secure, ring<event>& events)
-    : client_(client), server_(server), random_(random), secure_(secure), events_(events) {
+                       random_source& random, bool secure, ring<event>& events,
+                       std::uint32_t max_frame_size)
+    : client_(client),
+      server_(server),
+      random_(random),
+      secure_(secure),
+      max_frame_size_(max_frame_size),
+      events_(events) {
   if (server_) {
     scram_secret_ = server_->scram_secret;
     if (scram_secret_.size() < 16) {
@@ -104,21 +110,22 @@ void sasl_layer::fail(std::string description) {
       condition{std::string(spec::amqp_error::unauthorized_access.str), std::move(description), {}};
 }
 
-// A SASL frame may not exceed MIN-MAX-FRAME-SIZE, and the peer reads no larger one (spec Part 5,
-// 5.3.1). The mechanisms' own bounds do not keep every message within it: a server may make a
-// SCRAM client repeat a nonce of hundreds of characters next to its proof, and credentials or
-// Cyrus tokens may be long. A frame that does not fit is not written; the exchange fails,
-// naming the frame and its size, instead of the peer refusing the stream as badly framed.
+// A SASL frame may not exceed MIN-MAX-FRAME-SIZE (spec Part 5, 5.3.1) unless both peers were
+// configured for more, and the peer reads no larger one. The mechanisms' own bounds do not keep
+// every message within it: a server may make a SCRAM client repeat a nonce of hundreds of
+// characters next to its proof, and credentials or Cyrus tokens may be long. A frame that does
+// not fit is not written; the exchange fails, naming the frame and its size, instead of the
+// peer refusing the stream as badly framed.
 template <class T>
 bool sasl_layer::send(writer& out, const T& performative) {
   const std::size_t start = out.size();
   (void)write_frame(out, frame_type::sasl, 0, performative);
   const std::size_t size = out.size() - start;
-  if (size <= spec::min_max_frame_size) return true;
+  if (size <= max_frame_size_) return true;
   out.truncate(start);
   fail("the " + std::string(spec::traits<T>::info.name) + " frame would be " +
-       std::to_string(size) + " bytes, more than the " + std::to_string(spec::min_max_frame_size) +
-       " a SASL frame may have");
+       std::to_string(size) + " bytes, more than the " + std::to_string(max_frame_size_) +
+       " a SASL frame may have (limits::max_sasl_frame_size)");
   return false;
 }
 

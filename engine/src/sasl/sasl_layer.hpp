@@ -48,9 +48,10 @@ class sasl_layer {
   };
 
   // `client` for a client engine, `server` for a server engine; `secure`: TLS is below, so
-  // PLAIN may be used. The options and the random source must outlive the layer.
+  // PLAIN may be used; no frame larger than `max_frame_size` is written (limits). The options
+  // and the random source must outlive the layer.
   sasl_layer(const sasl_client_options* client, const sasl_server_options* server,
-             random_source& random, bool secure, ring<event>& events);
+             random_source& random, bool secure, ring<event>& events, std::uint32_t max_frame_size);
   ~sasl_layer();
   sasl_layer(const sasl_layer&) = delete;
   sasl_layer& operator=(const sasl_layer&) = delete;
@@ -110,6 +111,7 @@ class sasl_layer {
   const sasl_server_options* server_;
   random_source& random_;
   bool secure_;
+  std::uint32_t max_frame_size_;
   ring<event>& events_;
   state state_ = state::idle;
   std::optional<condition> failure_;
