@@ -6,74 +6,10 @@
 #include <string>
 #include <variant>
 
-#include "amqp/engine.hpp"
-#include "cyrus_users.hpp"
+#include "cyrus_pair.hpp"
 
 namespace amqp::test {
 namespace {
-
-using namespace std::chrono_literals;
-
-// A client and a server engine with bytes moved between them by hand.
-struct cyrus_pair {
-  connection_engine client;
-  connection_engine server;
-  std::vector<event> client_events;
-  std::vector<event> server_events;
-  time_point now{1h};
-
-  void move(connection_engine& from, connection_engine& to) {
-    for (bytes_view out = from.pending_output(); !out.empty(); out = from.pending_output()) {
-      const std::size_t n = to.feed(out, now);
-      from.consume_output(n);
-      if (n == 0) break;
-    }
-    if (from.is_finished() && to.wants_input()) to.feed_eof(now);
-  }
-  // Runs the conversation; the server application accepts a request `accept` says yes to.
-  void run(bool accept) {
-    for (int round = 0; round < 50; ++round) {
-      move(client, server);
-      move(server, client);
-      while (auto e = client.poll_event()) client_events.push_back(std::move(*e));
-      while (auto e = server.poll_event()) {
-        if (std::holds_alternative<sasl_auth_requested>(*e))
-          (void)(accept ? server.sasl_accept() : server.sasl_reject());
-        if (std::holds_alternative<peer_opened>(*e)) (void)server.open({.container_id = "server"});
-        server_events.push_back(std::move(*e));
-      }
-    }
-  }
-  template <class E>
-  static const E* find(const std::vector<event>& events) {
-    for (const event& e : events)
-      if (const auto* x = std::get_if<E>(&e)) return x;
-    return nullptr;
-  }
-  static std::string failure(const std::vector<event>& events) {
-    const auto* t = find<transport_closed>(events);
-    return t && t->error ? t->error->name + ": " + t->error->description : "";
-  }
-};
-
-class cyrus_engine : public cyrus {
- protected:
-  cyrus_pair make(const char* mechanism, const char* password) {
-    engine_config c{.role = engine_role::client};
-    c.sasl_client = sasl_client_options{.user = "alice",
-                                        .password = password,
-                                        .allowed_mechs = {mechanism},
-                                        .hostname = "broker.example.org"};
-    engine_config s{.role = engine_role::server};
-    s.sasl_server = sasl_server_options{
-        .mechanisms = {mechanism},
-        .cyrus = {
-            .sasldb_path = users().sasldb(), .realm = realm, .server_host = "broker.example.org"}};
-    cyrus_pair p{connection_engine(c), connection_engine(s), {}, {}};
-    EXPECT_FALSE(p.client.open({.container_id = "client"}));
-    return p;
-  }
-};
 
 class cyrus_engine_mechanism : public cyrus_engine,
                                public ::testing::WithParamInterface<const char*> {};

@@ -27,9 +27,23 @@ constexpr const char* alice_at_realm = "alice@example.org";
 constexpr const char* alice_password = "Tea-Party-1865";
 constexpr const char* bob_password = "Looking-Glass-1871";
 constexpr const char* wrong_password = "Off-With-Her-Head";
+// Another alice, in another realm of the same sasldb, with her own password.
+constexpr const char* other_realm = "other.org";
+constexpr const char* other_alice_password = "Queen-Of-Hearts-1865";
+// The realm Cyrus looks users up in when the server names none: its host name, the one every
+// test server has.
+constexpr const char* server_host = "broker.example.org";
+constexpr const char* carol_password = "Cheshire-Cat-1865";
 
 inline bool contains(const std::vector<std::string>& list, std::string_view item) {
   return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+// Every error text the tests see: none may contain a password.
+inline void expect_no_password(const std::string& text) {
+  for (const char* p :
+       {alice_password, bob_password, wrong_password, other_alice_password, carol_password})
+    EXPECT_EQ(text.find(p), std::string::npos) << "password in: " << text;
 }
 
 // The saslpasswd2 program, if installed.
@@ -39,7 +53,8 @@ inline std::optional<std::string> saslpasswd2() {
   return std::nullopt;
 }
 
-// A temporary folder with a sasldb (alice and bob in `realm`) and an amqp.conf pointing at it.
+// A temporary folder with a sasldb (alice and bob in `realm`, another alice in `other_realm`,
+// carol in the server's host realm) and an amqp.conf pointing at it.
 class cyrus_users {
  public:
   inline static cyrus_users* instance = nullptr;
@@ -51,10 +66,12 @@ class cyrus_users {
       return;
     }
     dir_ = pattern;
-    const std::pair<const char*, const char*> accounts[] = {{"alice", alice_password},
-                                                            {"bob", bob_password}};
-    for (auto [user, password] : accounts)
-      if (!add_user(user, password)) return;
+    const account accounts[] = {{"alice", realm, alice_password},
+                                {"bob", realm, bob_password},
+                                {"alice", other_realm, other_alice_password},
+                                {"carol", server_host, carol_password}};
+    for (const account& a : accounts)
+      if (!add_user(a)) return;
     std::ofstream conf(dir_ + "/amqp.conf");
     conf << "# written by cyrus_test\npwcheck_method: auxprop\nauxprop_plugin: sasldb\n"
          << "sasldb_path: " << sasldb() << "\nmech_list: CRAM-MD5 PLAIN\n";
@@ -69,18 +86,23 @@ class cyrus_users {
   std::string sasldb() const { return dir_ + "/sasldb2"; }
 
  private:
+  struct account {
+    const char* user;
+    const char* realm;
+    const char* password;
+  };
   // saslpasswd2 -p reads the password from stdin, so it never shows in a process listing.
-  bool add_user(const char* user, const char* password) {
-    const std::string command =
-        *saslpasswd2() + " -c -p -f '" + sasldb() + "' -u " + realm + " -a amqp " + user + " 2>&1";
+  bool add_user(const account& a) {
+    const std::string command = *saslpasswd2() + " -c -p -f '" + sasldb() + "' -u " + a.realm +
+                                " -a amqp " + a.user + " 2>&1";
     FILE* pipe = ::popen(command.c_str(), "w");
     if (pipe == nullptr) {
       problem_ = "cannot run " + command;
       return false;
     }
-    std::fputs(password, pipe);
+    std::fputs(a.password, pipe);
     if (::pclose(pipe) != 0) {
-      problem_ = "saslpasswd2 failed for " + std::string(user);
+      problem_ = "saslpasswd2 failed for " + std::string(a.user) + "@" + a.realm;
       return false;
     }
     return true;
@@ -116,15 +138,14 @@ class cyrus : public ::testing::Test {
   }
 
   static cyrus_server_config server_config(std::string mech_list = {}) {
-    return {.server_host = "broker.example.org",
+    return {.server_host = server_host,
             .realm = realm,
             .sasldb_path = users().sasldb(),
             .mech_list = std::move(mech_list)};
   }
   static cyrus_client_config client_config(std::string mechanism, std::string user = "alice") {
-    return {.mechanism = std::move(mechanism),
-            .server_host = "broker.example.org",
-            .username = std::move(user)};
+    return {
+        .mechanism = std::move(mechanism), .server_host = server_host, .username = std::move(user)};
   }
 };
 

@@ -127,7 +127,9 @@ struct transport_closed {
 // client's proof itself. Nothing else happens on the connection meanwhile.
 struct sasl_auth_requested {
   std::string mechanism;
-  std::string user;      // PLAIN's authcid, SCRAM's username (SASLprep'd); empty for ANONYMOUS
+  // PLAIN's authcid, SCRAM's username (SASLprep'd), as the client sent it; a Cyrus mechanism's
+  // user with its realm ("alice@example.org", see sasl_cyrus_options); empty for ANONYMOUS.
+  std::string user;
   std::string authzid;   // the identity the client asks to act as; empty: its own
   std::string password;  // PLAIN only, to check against the application's store
   std::string hostname;  // the sasl-init hostname (a virtual host); empty when absent

@@ -77,10 +77,17 @@ result<scram_credentials, std::string> make_scram_credentials(std::string_view m
 
 // Where Cyrus SASL finds a server's users, for the mechanisms it provides beyond the built-in
 // ones (DIGEST-MD5, CRAM-MD5, GSSAPI ...) in an engine built with it (AMQP_CYRUS_SASL).
+//
+// Users of these mechanisms are always named with their realm, "alice@example.org", in
+// sasl_auth_requested, sasl_authenticated and in errors. A client that names no realm is a user
+// of `realm`; one may name another ("alice@other.org", or DIGEST-MD5's realm directive) and is
+// then that realm's user, never the local alice: whether it may in is the application's call.
 struct sasl_cyrus_options {
   std::string sasldb_path;  // the users' sasldb; empty: Cyrus' own configuration decides
   std::string config_dir;   // a folder with an amqp.conf in Cyrus' format; empty: none
-  std::string realm;        // the users' realm; empty: Cyrus' default (the host name)
+  // The realm of user names without one; empty: the host name (server_host, else the system's),
+  // as in Cyrus' sasldb lookups.
+  std::string realm;
   std::string server_host;  // this server's name (DIGEST-MD5's digest-uri); empty: the system's
 };
 

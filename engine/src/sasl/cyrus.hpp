@@ -28,10 +28,11 @@
 // No SASL security layer is ever negotiated (max_ssf 0): the engine does not wrap the AMQP bytes
 // that follow the exchange (spec Part 5, 5.3 allows a layer; TLS is the engine's encryption),
 // so DIGEST-MD5 and GSSAPI settle for authentication only ("auth" qop). Error texts name the
-// mechanism, the user and Cyrus' reason (sasl_errdetail), never a password: Cyrus text is checked
-// for the client's password before it is used. Objects are neither copyable nor movable (hold
-// them in a std::optional or std::unique_ptr); not thread-safe, but different objects may be
-// used on different threads at once.
+// mechanism, the user (on a server with its realm, and the identity it asked to act as) and
+// Cyrus' reason (sasl_errdetail), never a password: Cyrus text is checked for the client's
+// password before it is used. Objects are neither copyable nor movable (hold them in a
+// std::optional or std::unique_ptr); not thread-safe, but different objects may be used on
+// different threads at once.
 #pragma once
 
 #include <cstddef>
@@ -95,9 +96,13 @@ struct cyrus_client_config {
   std::string mechanism;         // chosen by the engine from the server's sasl-mechanisms
   std::string service = "amqp";  // GSSAPI service principal, DIGEST-MD5 digest-uri
   std::string server_host;       // the server's host name; empty means "localhost"
-  std::string username;          // authentication identity (SASL_CB_AUTHNAME)
-  std::string authzid;           // authorization identity (SASL_CB_USER); empty means none
-  std::string realm;             // DIGEST-MD5 realm; empty: the first one the server offers
+  // Authentication identity (SASL_CB_AUTHNAME). A realm goes in the name ("alice@example.org"):
+  // a Cyrus server takes it from there for every mechanism.
+  std::string username;
+  std::string authzid;  // authorization identity (SASL_CB_USER); empty means none
+  // DIGEST-MD5 realm when the server offers several; empty: the first one. Cyrus answers a
+  // server offering one realm with that realm, whatever this says.
+  std::string realm;
   cyrus_limits limits;
 };
 
@@ -134,7 +139,11 @@ class cyrus_client {
 struct cyrus_server_config {
   std::string service = "amqp";
   std::string server_host;  // our host name; empty: Cyrus asks the system (gethostname)
-  std::string realm;        // the users' realm; empty: Cyrus' default (the host name)
+  // The realm of user names without one: "alice" is alice@<realm>. Empty: the host name
+  // (server_host, else the system's), where Cyrus' sasldb lookups go anyway. A client may name
+  // another realm ("alice@other.org", or DIGEST-MD5's realm directive) and is then that realm's
+  // user: this does not restrict, cyrus_success names the realm.
+  std::string realm;
   // A folder holding "amqp.conf" in Cyrus' format ("option: value" lines, '#' comments): read
   // once by the constructor, at most 64 KiB. Empty: none (Cyrus' process-wide file still
   // applies to options nobody here sets).
@@ -153,7 +162,8 @@ struct cyrus_challenge {
   std::vector<std::uint8_t> data;  // the sasl-challenge's challenge field
 };
 struct cyrus_success {
-  // Cyrus' canonical names, "user@realm" for sasldb users ("alice@example.org").
+  // Cyrus' canonical names, always with their realm ("alice@example.org"), also when the client
+  // left it out or the configuration names none.
   std::string username;  // SASL_USERNAME: the authorization identity Cyrus accepted
   std::string authid;    // SASL_AUTHUSER: who proved it (the same unless proxying)
   // The sasl-outcome's additional-data (SCRAM v=..., DIGEST-MD5 rspauth), when the mechanism

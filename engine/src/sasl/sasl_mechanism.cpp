@@ -100,7 +100,9 @@ class scram_mechanism final : public sasl_client_mechanism {
 };
 
 // Any other mechanism Cyrus SASL has a plugin for. The server is named by the sasl-init
-// hostname (DIGEST-MD5's digest-uri, GSSAPI's principal).
+// hostname (DIGEST-MD5's digest-uri, GSSAPI's principal). A realm stays in the user name
+// ("alice@example.org"), where a Cyrus server finds it for every mechanism; DIGEST-MD5's realm
+// directive is left to Cyrus, which answers a server's single realm with that one.
 class cyrus_mechanism final : public sasl_client_mechanism {
  public:
   cyrus_mechanism(std::string_view name, const sasl_client_options& o)
