@@ -40,7 +40,7 @@ if ! command -v valgrind >/dev/null 2>&1; then
 fi
 
 echo
-echo "== instructions per message (callgrind, measured phase only)"
+echo "== instructions per message and per handshake (callgrind, measured phase only)"
 tools/bench/callgrind.sh "$1" 20000
 
 echo

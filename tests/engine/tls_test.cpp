@@ -1,7 +1,8 @@
 // TLS below AMQP between two engines (spec Part 5, 5.2): direct and after the TLS header, a
 // server telling them apart and refusing plain clients, named verification failures, SASL over
-// TLS (PLAIN allowed, EXTERNAL from the client certificate), a clean close_notify, and the
-// whole conversation cut into small chunks.
+// TLS (PLAIN allowed, EXTERNAL from the client certificate), a clean close_notify, the whole
+// conversation cut into small chunks, and the output backlog counting frames not yet
+// encrypted.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,7 +11,8 @@
 #include <string>
 
 #include "handshake.hpp"
-#include "support/test_certs.hpp"
+#include "links.hpp"
+#include "pki/test_certs.hpp"
 #include "support/test_tls.hpp"
 
 namespace amqp::test {
@@ -265,6 +267,34 @@ TEST(tls, a_transport_cut_after_the_handshake_is_a_truncation) {
   p.client_side.drain_events();
   EXPECT_NE(failure_of(p.client_side).find("truncated"), std::string::npos)
       << failure_of(p.client_side);
+}
+
+// An application that bounds what waits to be written needs the frames TLS has not taken yet:
+// pending_output() shows only the records encrypted so far.
+TEST(tls, the_output_backlog_counts_frames_not_yet_encrypted) {
+  linked_pair p(tls_client(), tls_server());
+  auto [sender, receiver] = p.attach_pair({.name = "l", .target = terminus{}});
+  ASSERT_FALSE(p.server.grant_credit(receiver, 4));
+  p.pump();
+  const std::string body(64 * 1024, 'x');
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(p.client.send(sender, as_bytes(body)));
+  const std::size_t backlog = p.client.output_backlog();
+  EXPECT_GT(backlog, 4 * body.size());
+  EXPECT_LT(p.client.pending_output().size(), body.size() * 2);
+  // Encrypting moves bytes from frames to records, which only adds their overhead.
+  EXPECT_GE(p.client.output_backlog(), backlog);
+  p.pump();
+  EXPECT_EQ(p.client.output_backlog(), 0u);
+  EXPECT_EQ(linked_pair::received(p.server_side).size(), 4u);
+
+  // Without TLS the backlog is what pending_output() shows.
+  linked_pair plain;
+  auto [plain_sender, plain_receiver] = plain.attach_pair({.name = "l", .target = terminus{}});
+  ASSERT_FALSE(plain.server.grant_credit(plain_receiver, 1));
+  plain.pump();
+  ASSERT_TRUE(plain.client.send(plain_sender, as_bytes(body)));
+  EXPECT_GT(plain.client.output_backlog(), body.size());
+  EXPECT_EQ(plain.client.output_backlog(), plain.client.pending_output().size());
 }
 
 }  // namespace

@@ -9,7 +9,7 @@
 
 #include "exchange.hpp"
 #include "proton_security.hpp"
-#include "support/test_certs.hpp"
+#include "pki/test_certs.hpp"
 #include "support/test_tls.hpp"
 
 namespace amqp::test {

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "amqp/tls.hpp"
-#include "support/test_certs.hpp"
+#include "pki/test_certs.hpp"
 
 namespace amqp::test {
 

@@ -13,7 +13,7 @@
 #include <string_view>
 
 #include "amqp/tls.hpp"
-#include "support/test_certs.hpp"
+#include "pki/test_certs.hpp"
 #include "tls/tls_stage.hpp"
 
 namespace amqp::test {

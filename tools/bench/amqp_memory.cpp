@@ -1,43 +1,31 @@
 // The memory benchmark on this project's engine: two connection_engines, a client that sends
 // and a server that receives, each written the way an application of the engine is: events
 // handled as they come, each message's sections encoded once with the body handed over where
-// it lies (message_parts), the receiver reading the message in place from the delivery.
+// it lies (message_parts), the receiver reading the message in place from the delivery. In
+// the tls_* modes both engines run the engine's own TLS stage with contexts built once.
 #include <array>
 #include <cstring>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "amqp/codec/encoder.hpp"
 #include "amqp/engine.hpp"
 #include "amqp/message.hpp"
-#include "bench/memory_bench.hpp"
+#include "bench/amqp_engines.hpp"
 
 namespace amqp::bench {
 namespace {
 
-using namespace std::chrono_literals;
-
-[[noreturn]] void fail(const std::string& what) { throw std::runtime_error("amqp: " + what); }
-
-engine_config config(engine_role r) {
-  engine_config c{.role = r};
-  c.limits.max_frame_size = workload::max_frame_size;
-  return c;
-}
+using namespace amqp_impl;
 
 session_options windows() {
   return {.incoming_window = workload::incoming_window,
           .outgoing_window = workload::outgoing_window};
 }
 
-void expect(std::error_code ec, const char* what) {
-  if (ec) fail(std::string(what) + ": " + ec.message());
-}
-
 class sender {
  public:
-  explicit sender(const workload& w) : w_(w), engine_(config(engine_role::client)), body_(w.body_size, 'x') {
+  sender(const workload& w, const engine_config& c) : w_(w), engine_(c), body_(w.body_size, 'x') {
     expect(engine_.open({.container_id = workload::sender_container_id}), "open");
   }
   connection_engine& engine() noexcept { return engine_; }
@@ -49,17 +37,20 @@ class sender {
     const link_status* l = link_.is_set() ? engine_.link(link_) : nullptr;
     return l ? l->unsettled : 0;
   }
+  // The output drained: the sender may go on.
+  void on_drained() { send_while_credit(); }
   void send_up_to(std::uint64_t total) {
     limit_ = total;
     send_while_credit();
   }
   // Sends while there is credit and less than workload::output_backlog bytes wait to be
-  // written: like an application writing to a socket, it does not produce faster than the
-  // transport drains.
+  // written: like an application writing into a socket's buffer, it reads what waits once,
+  // then counts what each message adds. output_backlog() counts the frames that TLS has not
+  // encrypted yet too, which pending_output() does not show.
   void send_while_credit() {
-    while (sent_ < limit_ && has_credit() &&
-           engine_.pending_output().size() < workload::output_backlog)
-      send_one();
+    std::size_t backlog = engine_.output_backlog();
+    while (sent_ < limit_ && has_credit() && backlog < workload::output_backlog)
+      backlog += send_one();
   }
   void on_event(const event& e) {
     if (std::holds_alternative<peer_opened>(e)) {
@@ -85,7 +76,8 @@ class sender {
   }
 
  private:
-  void send_one() {
+  // Returns the size of the message sent.
+  std::size_t send_one() {
     // The sections are encoded per message: here the data section's descriptor and binary
     // header; the body, a new payload each time in a real application, follows as it lies.
     section_.clear();
@@ -102,12 +94,8 @@ class sender {
     auto d = engine_.send(link_, message_parts(parts), {.tag = tag, .settled = w_.presettled()});
     if (!d) fail("send: " + d.error().message());
     ++sent_;
+    return section_.size() + body_.size();
   }
-  static void check(const event& e) {
-    if (const auto* v = std::get_if<protocol_violation>(&e)) fail(v->error.to_string());
-    if (const auto* t = std::get_if<transport_closed>(&e); t && t->error) fail(t->error->to_string());
-  }
-
   const workload& w_;
   connection_engine engine_;
   std::string body_;
@@ -119,7 +107,7 @@ class sender {
 
 class receiver {
  public:
-  explicit receiver(const workload& w) : w_(w), engine_(config(engine_role::server)) {}
+  receiver(const workload& w, const engine_config& c) : w_(w), engine_(c) {}
   connection_engine& engine() noexcept { return engine_; }
   std::uint64_t received() const noexcept { return received_; }
   std::size_t unsettled() const noexcept {
@@ -139,10 +127,11 @@ class receiver {
       on_transfer(t->delivery);
     } else if (std::holds_alternative<peer_closed>(e)) {
       expect(engine_.close(), "close");
-    } else if (const auto* v = std::get_if<protocol_violation>(&e)) {
-      fail(v->error.to_string());
+    } else {
+      check(e);
     }
   }
+  void on_drained() noexcept {}
 
  private:
   void on_transfer(delivery_handle d) {
@@ -167,62 +156,44 @@ class receiver {
 
 class connection_pair {
  public:
-  explicit connection_pair(const workload& w) : sender_(w), receiver_(w) {
-    pump([&] { return sender_.has_credit(); });
+  connection_pair(const workload& w, const tls_contexts& tls)
+      : sender_(w, config(engine_role::client, tls)),
+        receiver_(w, config(engine_role::server, tls)) {
+    pump(sender_, receiver_, wire_, [&] { return sender_.has_credit(); });
   }
   const wire_bytes& wire() const noexcept { return wire_; }
+  const tls_info* tls() { return sender_.engine().tls(); }
 
   void exchange(std::uint64_t total) {
     sender_.send_up_to(total);
-    pump([&] {
+    pump(sender_, receiver_, wire_, [&] {
       return receiver_.received() == total && sender_.unsettled() == 0 &&
              receiver_.unsettled() == 0;
     });
   }
   void close() {
     expect(sender_.engine().close(), "close");
-    pump([&] { return sender_.engine().is_finished() && receiver_.engine().is_finished(); });
+    pump(sender_, receiver_, wire_,
+         [&] { return sender_.engine().is_finished() && receiver_.engine().is_finished(); });
   }
 
  private:
-  // The engines read straight from each other's output: feed() takes the bytes where they lie,
-  // as it would from a socket's read buffer.
-  bool move(connection_engine& from, connection_engine& to, std::uint64_t& wire) {
-    const bytes_view out = from.pending_output();
-    if (out.empty()) return false;
-    const std::size_t n = to.feed(out, now_);
-    from.consume_output(n);
-    wire += n;
-    return n > 0;
-  }
-  template <class Done>
-  void pump(Done done) {
-    while (!done()) {
-      bool moved = move(sender_.engine(), receiver_.engine(), wire_.to_receiver);
-      sender_.send_while_credit();  // the output drained: the sender may go on
-      while (auto e = receiver_.engine().poll_event()) moved = true, receiver_.on_event(*e);
-      moved |= move(receiver_.engine(), sender_.engine(), wire_.to_sender);
-      while (auto e = sender_.engine().poll_event()) moved = true, sender_.on_event(*e);
-      if (!moved) fail("neither side can make progress");
-    }
-  }
-
   sender sender_;
   receiver receiver_;
   wire_bytes wire_;
-  time_point now_{1h};
 };
 
 }  // namespace
 
 figures run_amqp_memory(const workload& w) {
-  connection_pair pair(w);
+  connection_pair pair(w, make_tls_contexts(w));
   pair.exchange(w.warmup_messages);
   const wire_bytes before = pair.wire();
   auto phase = [&] { pair.exchange(w.warmup_messages + w.messages); };
   figures f;
   f.measured = measure(phase);
   f.wire = pair.wire() - before;
+  if (const tls_info* t = pair.tls()) f.tls_protocol = t->protocol, f.tls_cipher = t->cipher;
   pair.close();
   return f;
 }

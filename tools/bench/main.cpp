@@ -6,11 +6,13 @@
 #include <exception>
 #include <iterator>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "bench/memory_bench.hpp"
+#include "bench/tls_files.hpp"
 
 namespace {
 
@@ -20,9 +22,9 @@ using amqp::bench::mode;
 // The implementations compiled in, each once. Ratios divide the figure of "amqp" by that of
 // "proton".
 const std::vector<memory_impl> implementations = {
-    {"amqp", amqp::bench::run_amqp_memory},
+    {"amqp", amqp::bench::run_amqp_memory, amqp::bench::run_amqp_handshakes},
 #ifdef AMQP_BENCH_HAVE_PROTON
-    {"proton", amqp::bench::run_proton_memory},
+    {"proton", amqp::bench::run_proton_memory, amqp::bench::run_proton_handshakes},
 #endif
 };
 
@@ -37,12 +39,27 @@ std::string usage() {
       "bytes each writes fed to the other without sockets. Prints one figure per line,\n"
       "NAME VALUE, for each implementation and mode, then amqp/proton ratios.\n"
       "\n"
-      "  -n, --messages N  messages of the 100-byte modes (default 200000); the large mode\n"
-      "                    moves N/20 messages, at least 1000. Each mode first sends a\n"
-      "                    warm-up of a tenth of its count (at most 10000), not measured.\n"
-      "  --mode MODE       presettled, at_least_once, large_at_least_once or all (default)\n"
+      "  -n, --messages N  messages of the 100-byte modes (default 200000); the large modes\n"
+      "                    move N/20 messages, at least 1000; the handshake modes make N/200\n"
+      "                    connections, at least 100. Each mode first runs a warm-up of a\n"
+      "                    tenth of its count (at most 10000 messages, 1 to 100\n"
+      "                    connections), not measured.\n"
+      "  --mode MODE       one of the modes below, or all (default)\n"
       "  --impl IMPL       amqp, proton or all (default)\n"
       "  -h, --help        show this text\n"
+      "\n"
+      "modes:\n"
+      "  presettled               100-byte messages, settled by the sender as it sends\n"
+      "  at_least_once            100-byte messages, accepted and settled by the receiver,\n"
+      "                           then settled by the sender\n"
+      "  large_at_least_once      at_least_once with 64 KiB messages\n"
+      "  tls_at_least_once        at_least_once over TLS (direct TLS, as on port 5671)\n"
+      "  tls_large_at_least_once  large_at_least_once over TLS\n"
+      "  tls_handshake            connections: a full TLS handshake (TLS 1.3, EC P-256\n"
+      "                           server certificate, the client checking the chain and\n"
+      "                           the host name), the open exchange, the close exchange\n"
+      "  tls_resumed_handshake    the same, each connection resuming the TLS session of\n"
+      "                           the one before\n"
       "\n"
       "implementations compiled in:";
   for (const memory_impl& impl : implementations) {
@@ -92,32 +109,53 @@ void print(std::string_view prefix, std::string_view name, double value, int dec
               static_cast<int>(name.size()), name.data(), decimals, value);
 }
 
-// Runs one implementation on one workload and prints its figures; returns its msgs_per_s.
+// The names of a mode's figures: per message, or per connection in the handshake modes.
+struct units {
+  std::string_view count, rate, per, out, back;
+};
+constexpr units message_units{"messages", "msgs_per_s", "msg", "sender_to_receiver",
+                              "receiver_to_sender"};
+constexpr units handshake_units{"handshakes", "handshakes_per_s", "handshake", "client_to_server",
+                                "server_to_client"};
+const units& units_of(const amqp::bench::workload& w) {
+  return w.handshakes() ? handshake_units : message_units;
+}
+
+// Runs one implementation on one workload and prints its figures; returns its rate: messages
+// or handshakes per second.
 double run(const memory_impl& impl, const amqp::bench::workload& w) {
   amqp::bench::reset_heap_peak();
-  const amqp::bench::figures f = impl.run(w);
+  const amqp::bench::figures f = w.handshakes() ? impl.run_handshakes(w) : impl.run(w);
   const std::uint64_t peak = amqp::bench::heap_peak_bytes();
+  if (w.tls() && f.tls_protocol.empty()) throw std::runtime_error("no TLS session was reported");
 
   const std::string prefix =
       std::string(impl.name) + ".memory." + std::string(amqp::bench::mode_name(w.mode));
-  const auto n = static_cast<double>(w.messages);
-  const double msgs_per_s = n / f.measured.seconds;
-  print(prefix, "messages", n, 0);
-  print(prefix, "msgs_per_s", msgs_per_s, 0);
-  print(prefix, "wire_bytes_per_msg.sender_to_receiver",
+  const units& u = units_of(w);
+  const std::string per = "_per_" + std::string(u.per);
+  const auto n = static_cast<double>(w.handshakes() ? w.connections : w.messages);
+  const double rate = n / f.measured.seconds;
+  print(prefix, u.count, n, 0);
+  print(prefix, u.rate, rate, 0);
+  print(prefix, "wire_bytes" + per + "." + std::string(u.out),
         static_cast<double>(f.wire.to_receiver) / n, 2);
-  print(prefix, "wire_bytes_per_msg.receiver_to_sender", static_cast<double>(f.wire.to_sender) / n,
-        2);
+  print(prefix, "wire_bytes" + per + "." + std::string(u.back),
+        static_cast<double>(f.wire.to_sender) / n, 2);
   if (amqp::bench::counters_available()) {
     print(prefix, "peak_heap_bytes", static_cast<double>(peak), 0);
-    print(prefix, "heap_allocs_per_msg", static_cast<double>(f.measured.allocations) / n, 2);
+    print(prefix, "heap_allocs" + per, static_cast<double>(f.measured.allocations) / n, 2);
     // Bytes in large copies per body byte. 100-byte bodies are never copied alone in calls
     // that large: what counts there are copies of whole batches of frames.
-    print(prefix, "payload_copies_per_msg",
-          static_cast<double>(f.measured.copied_bytes) / (n * static_cast<double>(w.body_size)), 2);
+    if (!w.handshakes())
+      print(prefix, "payload_copies_per_msg",
+            static_cast<double>(f.measured.copied_bytes) / (n * static_cast<double>(w.body_size)),
+            2);
   }
+  // Text, not a figure: it shows that both libraries negotiated the same TLS.
+  if (w.tls())
+    std::printf("%s.tls %s %s\n", prefix.c_str(), f.tls_protocol.c_str(), f.tls_cipher.c_str());
   std::fflush(stdout);
-  return msgs_per_s;
+  return rate;
 }
 
 }  // namespace
@@ -159,24 +197,29 @@ int main(int argc, char** argv) {
         "and copy counts are unavailable\n",
         stderr);
 
+  // The test PKI is made before anything is measured, and outside every heap peak.
+  for (mode m : cl.modes)
+    if (amqp::bench::make_workload(m, cl.messages).tls()) amqp::bench::prepare_tls_files();
+
   for (mode m : cl.modes) {
     const amqp::bench::workload w = amqp::bench::make_workload(m, cl.messages);
     std::optional<double> ours, proton;
     for (const memory_impl& impl : chosen) {
-      double msgs_per_s = 0;
+      double per_s = 0;
       try {
-        msgs_per_s = run(impl, w);
+        per_s = run(impl, w);
       } catch (const std::exception& e) {
         std::fprintf(stderr, "amqp-bench: %s %s: %s\n", std::string(impl.name).c_str(),
                      std::string(amqp::bench::mode_name(m)).c_str(), e.what());
         return 1;
       }
-      if (impl.name == "amqp") ours = msgs_per_s;
-      if (impl.name == "proton") proton = msgs_per_s;
+      if (impl.name == "amqp") ours = per_s;
+      if (impl.name == "proton") proton = per_s;
     }
     if (ours && proton) {
-      print("ratio.memory", std::string(amqp::bench::mode_name(m)) + ".msgs_per_s", *ours / *proton,
-            2);
+      print("ratio.memory",
+            std::string(amqp::bench::mode_name(m)) + "." + std::string(units_of(w).rate),
+            *ours / *proton, 2);
       std::fflush(stdout);
     }
   }

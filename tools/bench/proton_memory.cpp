@@ -1,9 +1,9 @@
 // The memory benchmark on Qpid Proton C: two pn_connection_driver_t, a client that sends and a
 // server that receives, each written the way a careful Proton application is: events handled
 // as they come, one pn_message_t and one buffer reused for every message, the sender sending
-// whenever it has credit, the receiver reading each delivery as its transfers arrive.
+// whenever it has credit, the receiver reading each delivery as its transfers arrive. In the
+// tls_* modes both transports run Proton's SSL layer with domains built once.
 #include <proton/codec.h>
-#include <proton/condition.h>
 #include <proton/connection.h>
 #include <proton/connection_driver.h>
 #include <proton/delivery.h>
@@ -16,60 +16,25 @@
 #include <proton/terminus.h>
 #include <proton/transport.h>
 
-#include <algorithm>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "bench/memory_bench.hpp"
+#include "bench/proton_driver.hpp"
 
 namespace amqp::bench {
 namespace {
 
-[[noreturn]] void fail(const std::string& what) {
-  throw std::runtime_error("proton: " + what);
-}
-
-[[noreturn]] void fail(const char* what, pn_condition_t* c) {
-  std::string text = what;
-  for (const char* part : {pn_condition_get_name(c), pn_condition_get_description(c)}) {
-    if (!part) continue;
-    text += ": ";
-    text += part;
-  }
-  fail(text);
-}
-
-// What both sides do with their connection driver.
-class endpoint {
- public:
-  endpoint() {
-    if (pn_connection_driver_init(&driver_, nullptr, nullptr) != 0) fail("out of memory");
-  }
-  ~endpoint() { pn_connection_driver_destroy(&driver_); }
-  endpoint(const endpoint&) = delete;
-  endpoint& operator=(const endpoint&) = delete;
-
-  pn_connection_driver_t& driver() noexcept { return driver_; }
-
-  // Deliveries of this side not settled yet.
-  int unsettled() const noexcept { return link_ ? pn_link_unsettled(link_) : 0; }
-
- protected:
-  static void check_transport(pn_event_t* e) {
-    if (pn_event_type(e) == PN_TRANSPORT_ERROR)
-      fail("transport error", pn_transport_condition(pn_event_transport(e)));
-  }
-
-  pn_connection_driver_t driver_{};
-  pn_link_t* link_ = nullptr;
-};
+using namespace proton_impl;
 
 class sender : public endpoint {
  public:
-  explicit sender(const workload& w)
+  sender(const workload& w, const tls_domains& tls)
       // The encoding adds the sections' descriptors and sizes to the body: a few dozen bytes.
-      : w_(w), message_(pn_message()), body_(w.body_size, 'x'), encoded_(w.body_size + 256) {
+      : endpoint(false, &tls),
+        w_(w),
+        message_(pn_message()),
+        body_(w.body_size, 'x'),
+        encoded_(w.body_size + 256) {
     if (!message_) fail("out of memory");
     // A binary body goes out as one data section rather than an amqp-value.
     pn_message_set_inferred(message_, true);
@@ -84,15 +49,19 @@ class sender : public endpoint {
 
   bool has_credit() const noexcept { return link_ && pn_link_credit(link_) > 0; }
 
+  // The output drained: the sender may go on.
+  void on_drained() { send_while_credit(); }
+
   // Sends while there is credit and less than workload::output_backlog bytes wait to be
   // written, counting what the session holds and the transport has framed: like an
-  // application writing to a socket, it does not produce faster than the transport drains.
+  // application writing into a socket's buffer, it reads what waits once, then counts what
+  // each message adds. (Reading it makes the transport frame what the session holds, and
+  // with TLS encrypt it: read after every message, it would put each in a record of its own.)
   void send_while_credit() {
-    while (sent_ < limit_ && has_credit() &&
-           pn_session_outgoing_bytes(pn_link_session(link_)) +
-                   pn_transport_pending(driver_.transport) <
-               workload::output_backlog)
-      send_one();
+    std::size_t backlog =
+        pn_session_outgoing_bytes(pn_link_session(link_)) + pn_transport_pending(driver_.transport);
+    while (sent_ < limit_ && has_credit() && backlog < workload::output_backlog)
+      backlog += send_one();
   }
 
   void on_event(pn_event_t* e) {
@@ -126,7 +95,8 @@ class sender : public endpoint {
   }
 
 
-  void send_one() {
+  // Returns the size of the message sent.
+  std::size_t send_one() {
     // A real application has a new payload each time: the body is set and encoded per message.
     pn_data_t* body = pn_message_body(message_);
     pn_data_clear(body);
@@ -143,6 +113,7 @@ class sender : public endpoint {
     pn_link_advance(link_);
     ++sent_;
     if (w_.presettled()) pn_delivery_settle(d);
+    return size;
   }
 
   // A sender's delivery event: the receiver's disposition arrived.
@@ -162,25 +133,17 @@ class sender : public endpoint {
 
 class receiver : public endpoint {
  public:
-  explicit receiver(const workload& w) : w_(w), message_(pn_message()) {
+  receiver(const workload& w, const tls_domains& tls)
+      : endpoint(true, &tls), w_(w), message_(pn_message()) {
     if (!message_) fail("out of memory");
-    pn_transport_set_server(driver_.transport);
   }
   ~receiver() { pn_message_free(message_); }
 
   std::uint64_t received() const noexcept { return received_; }
 
   void on_event(pn_event_t* e) {
+    if (answer_connection(e)) return;
     switch (pn_event_type(e)) {
-      case PN_CONNECTION_INIT:
-        pn_connection_set_container(pn_event_connection(e), workload::receiver_container_id);
-        break;
-      case PN_CONNECTION_REMOTE_OPEN:
-        pn_connection_open(pn_event_connection(e));
-        break;
-      case PN_CONNECTION_REMOTE_CLOSE:
-        pn_connection_close(pn_event_connection(e));
-        break;
       case PN_SESSION_REMOTE_OPEN:
         pn_session_set_outgoing_window(pn_event_session(e), workload::outgoing_window);
         pn_session_open(pn_event_session(e));
@@ -249,60 +212,20 @@ class receiver : public endpoint {
   std::uint64_t received_ = 0;
 };
 
-template <class Endpoint>
-bool dispatch(Endpoint& e) {
-  bool any = false;
-  while (pn_event_t* ev = pn_connection_driver_next_event(&e.driver())) {
-    e.on_event(ev);
-    any = true;
-  }
-  return any;
-}
-
-// Moves everything `from` has written into `to`, one read buffer at a time, as a socket with
-// room for all of it would: the writer's output is taken whole, the reader reads what fits,
-// handles it and reads again. This copy is the network, not a copy of Proton's.
-bool transfer(pn_connection_driver_t& from, pn_connection_driver_t& to, std::uint64_t& wire) {
-  const pn_bytes_t out = pn_connection_driver_write_buffer(&from);
-  if (out.size == 0) {
-    // The writer is done: the reader sees the end of the stream.
-    if (!pn_connection_driver_write_closed(&from) || pn_connection_driver_read_closed(&to))
-      return false;
-    pn_connection_driver_read_close(&to);
-    return true;
-  }
-  if (pn_connection_driver_read_closed(&to)) {
-    pn_connection_driver_write_close(&from);
-    return true;
-  }
-  std::size_t n = 0;
-  while (n < out.size) {
-    const pn_rwbytes_t in = pn_connection_driver_read_buffer(&to);
-    const std::size_t chunk = std::min(out.size - n, in.size);
-    if (chunk == 0) break;
-    network_copy(in.start, out.start + n, chunk);
-    pn_connection_driver_read_done(&to, chunk);
-    n += chunk;
-  }
-  if (n == 0) return false;
-  pn_connection_driver_write_done(&from, n);
-  wire += n;
-  return true;
-}
-
 class connection_pair {
  public:
-  explicit connection_pair(const workload& w) : sender_(w), receiver_(w) {
-    pump([&] { return sender_.has_credit(); });
+  explicit connection_pair(const workload& w) : tls_(w), sender_(w, tls_), receiver_(w, tls_) {
+    pump(sender_, receiver_, wire_, [&] { return sender_.has_credit(); });
   }
 
   const wire_bytes& wire() const noexcept { return wire_; }
+  pn_transport_t* client_transport() noexcept { return sender_.driver().transport; }
 
   // Sends until `total` messages have gone out since the start, and returns once the receiver
   // has them all and both ends have settled every delivery.
   void exchange(std::uint64_t total) {
     sender_.send_up_to(total);
-    pump([&] {
+    pump(sender_, receiver_, wire_, [&] {
       return receiver_.received() == total && sender_.unsettled() == 0 &&
              receiver_.unsettled() == 0;
     });
@@ -311,26 +234,14 @@ class connection_pair {
   // The sender closes the connection, the receiver answers, both transports finish.
   void close() {
     pn_connection_close(sender_.driver().connection);
-    pump([&] {
+    pump(sender_, receiver_, wire_, [&] {
       return pn_connection_driver_finished(&sender_.driver()) &&
              pn_connection_driver_finished(&receiver_.driver());
     });
   }
 
  private:
-  // Runs both event loops until done() holds.
-  template <class Done>
-  void pump(Done done) {
-    while (!done()) {
-      bool moved = dispatch(sender_);
-      moved |= transfer(sender_.driver(), receiver_.driver(), wire_.to_receiver);
-      sender_.send_while_credit();  // the output drained: the sender may go on
-      moved |= dispatch(receiver_);
-      moved |= transfer(receiver_.driver(), sender_.driver(), wire_.to_sender);
-      if (!moved) fail("neither side can make progress");
-    }
-  }
-
+  tls_domains tls_;
   sender sender_;
   receiver receiver_;
   wire_bytes wire_;
@@ -343,8 +254,11 @@ figures run_proton_memory(const workload& w) {
   pair.exchange(w.warmup_messages);
   const wire_bytes before = pair.wire();
   auto measured = [&] { pair.exchange(w.warmup_messages + w.messages); };
-  const phase_totals totals = measure(measured);
-  const figures f{totals, pair.wire() - before};
+  figures f{measure(measured), pair.wire() - before, {}, {}};
+  if (w.tls()) {
+    f.tls_protocol = tls_protocol(pair.client_transport());
+    f.tls_cipher = tls_cipher(pair.client_transport());
+  }
   pair.close();
   return f;
 }

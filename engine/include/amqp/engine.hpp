@@ -109,6 +109,12 @@ class connection_engine {
   bytes_view pending_output();
   // Drops the first n bytes of pending_output() (n <= its size), which were written.
   void consume_output(std::size_t n) noexcept;
+  // How many bytes wait to be written: what pending_output() shows and, with TLS, the frames
+  // not encrypted yet (pending_output() encrypts about 64 KiB at a time and shows no more). An
+  // application that stops producing while too much waits compares this, not
+  // pending_output().size(), with its bound. Settlements not yet written into dispositions
+  // are not counted.
+  std::size_t output_backlog() const noexcept;
   // Acts on every deadline at or before `now`: heartbeats, the local idle timeout, the
   // handshake and close timeouts.
   void handle_timeout(time_point now);

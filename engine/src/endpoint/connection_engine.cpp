@@ -112,6 +112,12 @@ bytes_view connection_engine::pending_output() {
   return e.aborted ? bytes_view{} : wire;
 }
 
+std::size_t connection_engine::output_backlog() const noexcept {
+  const impl& e = *impl_;
+  const std::size_t frames = e.wire_prefix.size() + (e.out.size() - e.out_pos);
+  return e.tls ? frames + e.tls->held() + e.tls->pending_output().size() : frames;
+}
+
 void connection_engine::consume_output(std::size_t n) noexcept {
   impl& e = *impl_;
   if (e.wire == impl::wire_mode::plain && e.wire_prefix.empty())

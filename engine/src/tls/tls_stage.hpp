@@ -85,6 +85,9 @@ class tls_stage {
   // max_output. Nothing is taken after close() or once the stage is closed or failed.
   std::size_t write(bytes_view plaintext);
 
+  // Plaintext written during the handshake and held until it is done.
+  std::size_t held() const noexcept { return early_.size(); }
+
   // Ciphertext for the wire, valid until the next non-const call; then consume_output(n).
   bytes_view pending_output() const noexcept;
   void consume_output(std::size_t n);

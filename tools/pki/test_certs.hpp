@@ -1,6 +1,7 @@
-// A throwaway PKI for TLS tests, made with the OpenSSL API when first asked for (EC P-256
-// keys, so it takes milliseconds), as PEM text in memory, plus a helper that writes it to a
-// fresh temporary directory for the file-based options.
+// A throwaway PKI for the TLS tests and amqp-bench, made with the OpenSSL API when first asked
+// for (EC P-256 keys, so it takes milliseconds), as PEM text in memory, plus a helper that
+// writes it to a fresh temporary directory for the file-based options (and for libraries that
+// read certificates from files only, such as Qpid Proton).
 //
 //   const auto& pki = amqp::test::test_certs();
 //   amqp::tls_server_options s;
@@ -34,7 +35,7 @@ struct test_pki {
   std::string key_password = "correct horse battery staple";
 };
 
-// The PKI, made once per test program.
+// The PKI, made once per program.
 const test_pki& test_certs();
 
 // The SHA-256 fingerprint of a PEM certificate as "AB:01:..." (upper-case hex, colons).

@@ -1,5 +1,5 @@
 // The test PKI: EC P-256 keys and X.509 v3 certificates made with OpenSSL's API.
-#include "support/test_certs.hpp"
+#include "pki/test_certs.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
