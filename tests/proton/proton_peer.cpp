@@ -6,7 +6,6 @@
 #include <proton/disposition.h>
 #include <proton/event.h>
 #include <proton/link.h>
-#include <proton/sasl.h>
 #include <proton/session.h>
 #include <proton/terminus.h>
 
@@ -285,45 +284,6 @@ std::string proton_peer::remote_container_id() {
 }
 std::string proton_peer::remote_hostname() {
   return to_std_string(pn_connection_remote_hostname(driver_.connection));
-}
-
-// ---- Security. pn_sasl() and pn_ssl() would add a layer to a peer configured without one.
-
-std::string proton_peer::sasl_outcome() {
-  if (!options_.sasl) return {};
-  switch (pn_sasl_outcome(pn_sasl(driver_.transport))) {
-    case PN_SASL_OK:
-      return "ok";
-    case PN_SASL_AUTH:
-      return "auth";
-    case PN_SASL_SYS:
-      return "sys";
-    case PN_SASL_PERM:
-      return "perm";
-    case PN_SASL_TEMP:
-      return "temp";
-    default:
-      return {};
-  }
-}
-std::string proton_peer::sasl_user() {
-  return options_.sasl ? to_std_string(pn_sasl_get_user(pn_sasl(driver_.transport))) : "";
-}
-std::string proton_peer::sasl_mechanism() {
-  return options_.sasl ? to_std_string(pn_sasl_get_mech(pn_sasl(driver_.transport))) : "";
-}
-std::string proton_peer::tls_protocol() {
-  char name[64] = {};
-  if (!options_.tls.domain) return {};
-  return pn_ssl_get_protocol_name(pn_ssl(driver_.transport), name, sizeof name) ? name : "";
-}
-std::string proton_peer::tls_peer_subject() {
-  if (!options_.tls.domain) return {};
-  return to_std_string(pn_ssl_get_remote_subject(pn_ssl(driver_.transport)));
-}
-bool proton_peer::tls_resumed() {
-  return options_.tls.domain &&
-         pn_ssl_resume_status(pn_ssl(driver_.transport)) == PN_SSL_RESUME_REUSED;
 }
 
 // ---- Sessions.

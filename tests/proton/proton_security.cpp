@@ -12,6 +12,10 @@
 namespace amqp::test {
 namespace {
 
+std::string text_of(const char* s) {
+  return s == nullptr ? std::string() : std::string(s);
+}
+
 void require(int rc, const char* what) {
   if (rc != 0) throw std::runtime_error(std::string("proton_tls_domain: Proton refused ") + what);
 }
@@ -184,6 +188,45 @@ std::shared_ptr<void> configure_sasl(pn_transport_t* t, pn_connection_t* c,
   state->logins = sasl.plain_logins;
   pnx_sasl_set_implementation(t, &plain_server, state.get());
   return state;
+}
+
+// ---- Security. pn_sasl() and pn_ssl() would add a layer to a peer configured without one.
+
+std::string proton_peer::sasl_outcome() {
+  if (!options_.sasl) return {};
+  switch (pn_sasl_outcome(pn_sasl(driver_.transport))) {
+    case PN_SASL_OK:
+      return "ok";
+    case PN_SASL_AUTH:
+      return "auth";
+    case PN_SASL_SYS:
+      return "sys";
+    case PN_SASL_PERM:
+      return "perm";
+    case PN_SASL_TEMP:
+      return "temp";
+    default:
+      return {};
+  }
+}
+std::string proton_peer::sasl_user() {
+  return options_.sasl ? text_of(pn_sasl_get_user(pn_sasl(driver_.transport))) : "";
+}
+std::string proton_peer::sasl_mechanism() {
+  return options_.sasl ? text_of(pn_sasl_get_mech(pn_sasl(driver_.transport))) : "";
+}
+std::string proton_peer::tls_protocol() {
+  char name[64] = {};
+  if (!options_.tls.domain) return {};
+  return pn_ssl_get_protocol_name(pn_ssl(driver_.transport), name, sizeof name) ? name : "";
+}
+std::string proton_peer::tls_peer_subject() {
+  if (!options_.tls.domain) return {};
+  return text_of(pn_ssl_get_remote_subject(pn_ssl(driver_.transport)));
+}
+bool proton_peer::tls_resumed() {
+  return options_.tls.domain &&
+         pn_ssl_resume_status(pn_ssl(driver_.transport)) == PN_SSL_RESUME_REUSED;
 }
 
 }  // namespace amqp::test

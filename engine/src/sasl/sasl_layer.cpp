@@ -89,10 +89,9 @@ std::string sasl_layer::who() const {
 
 std::string sasl_layer::interrupted() const {
   if (server_ && mechanism_.empty()) {
-    std::vector<std::string> offer;
-    for (const std::string& m : server_->mechanisms)
-      if (offers(m)) offer.push_back(m);
-    return "the client left after our offer " + list_of(offer) +
+    std::vector<std::string> names;
+    for (symbol_view m : offer()) names.emplace_back(m.str);
+    return "the client left after our offer " + list_of(names) +
            " without choosing a mechanism (it may allow none of them)";
   }
   if (!mechanism_.empty()) {
@@ -139,6 +138,13 @@ void sasl_layer::secure(std::string peer_subject) {
   external_identity_ = std::move(peer_subject);
 }
 
+std::vector<symbol_view> sasl_layer::offer() const {
+  std::vector<symbol_view> out;
+  for (const std::string& m : server_->mechanisms)
+    if (offers(m)) out.push_back(symbol_view{m});
+  return out;
+}
+
 // Whether this server offers `m` on this connection: PLAIN only where the password cannot be
 // read off the wire (or when allowed), EXTERNAL only to a client with a TLS certificate.
 bool sasl_layer::offers(const std::string& m) const {
@@ -174,18 +180,16 @@ void sasl_layer::on_header(const protocol_header& h, writer& out) {
   peer_header_ = true;
   if (server_) {
     write_protocol_header(out, protocol_id::sasl);
-    std::vector<symbol_view> offer;
-    for (const std::string& m : server_->mechanisms)
-      if (offers(m)) offer.push_back(symbol_view{m});
-    if (offer.empty()) {
+    const std::vector<symbol_view> offered = offer();
+    if (offered.empty()) {
       // sasl-server-mechanisms may not be empty (spec Part 5, 5.3.3.1): nothing can go on.
       return fail("no SASL mechanism can be offered on this connection: configured " +
                   list_of(server_->mechanisms) +
                   " (PLAIN needs TLS or allow_insecure_mechs, EXTERNAL a client certificate, "
                   "the others built in or from Cyrus SASL)");
     }
-    if (send(out,
-             spec::sasl_mechanisms{.sasl_server_mechanisms = std::span<const symbol_view>(offer)}))
+    if (send(out, spec::sasl_mechanisms{.sasl_server_mechanisms =
+                                            std::span<const symbol_view>(offered)}))
       state_ = state::negotiating;
   }
 }

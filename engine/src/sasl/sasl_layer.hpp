@@ -106,6 +106,8 @@ class sasl_layer {
   void succeed();
   std::string who() const;  // "for user 'alice' with mechanism PLAIN"
   bool offers(const std::string& mechanism) const;
+  // What this server offers on this connection, in its configured order (views into it).
+  std::vector<symbol_view> offer() const;
 
   const sasl_client_options* client_;
   const sasl_server_options* server_;
