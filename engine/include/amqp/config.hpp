@@ -102,7 +102,7 @@ struct engine_config {
 
 // The fields of the local open (spec Part 2, 2.7.1). max-frame-size and channel-max are not
 // here: the engine advertises its limits, so that what it announces is what it enforces.
-struct connection_options {
+struct open_options {
   std::string container_id;  // required by the spec: not empty
   std::string hostname;      // the virtual host the client wants; empty: not sent
   // The local idle timeout: the peer must send something at least this often, or the engine

@@ -137,7 +137,7 @@ class connection_engine {
   // after peer_opened. errc::wrong_state when already opened or closed; errc::invalid_argument
   // for an empty container id or an open whose encoding exceeds 512 bytes, the largest frame a
   // peer must accept before it has sent its own open (spec Part 2, 2.4.1).
-  [[nodiscard]] std::error_code open(const connection_options& options);
+  [[nodiscard]] std::error_code open(const open_options& options);
   // Sends close, with `error` when given (spec Part 2, 2.4.3); the peer's close ends the
   // conversation. errc::wrong_state before open() (a close must follow an open) or once close
   // was sent, by the application or by the engine.

@@ -20,7 +20,7 @@ std::error_code connection_engine::impl::sasl_step(F&& step) {
   } else if (sasl->status() == detail::sasl_layer::state::done && !authenticated) {
     authenticated = sasl_authenticated{sasl->mechanism(), sasl->user()};
     if (pending_open) {
-      const connection_options o = std::move(*pending_open);
+      const open_options o = std::move(*pending_open);
       pending_open.reset();
       (void)send_open(o);  // checked when it was given
     }

@@ -98,7 +98,7 @@ void connection_engine::impl::on_close(const frame_view& f) {
   maybe_closed();
 }
 
-std::error_code connection_engine::impl::check_open(const connection_options& options) const {
+std::error_code connection_engine::impl::check_open(const open_options& options) const {
   if (open_sent || pending_open || close_sent || aborted) return errc::wrong_state;
   // After the peer's close an open is still owed (a close follows an open, spec Part 2,
   // 2.4.1): a peer may send its open and close before this side answered either.
@@ -112,7 +112,7 @@ std::error_code connection_engine::impl::check_open(const connection_options& op
   return {};
 }
 
-std::error_code connection_engine::impl::send_open(const connection_options& options) {
+std::error_code connection_engine::impl::send_open(const open_options& options) {
   if (const std::error_code ec = check_open(options)) return ec;
   if (sasl_running()) {
     // Authentication comes first (spec Part 5, 5.3.2): a client starts SASL now and sends

@@ -166,7 +166,7 @@ bool connection_engine::is_finished() const noexcept {
   return e.aborted || (e.closed_reported && e.wire_drained());
 }
 
-std::error_code connection_engine::open(const connection_options& options) {
+std::error_code connection_engine::open(const open_options& options) {
   return impl_->command([&] { return impl_->send_open(options); });
 }
 

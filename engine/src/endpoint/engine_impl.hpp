@@ -72,7 +72,7 @@ struct connection_engine::impl {
   void on_protocol_header(const protocol_header& h);
   void on_open(const frame_view& f);
   void on_close(const frame_view& f);
-  std::error_code send_open(const connection_options& options);
+  std::error_code send_open(const open_options& options);
   std::error_code send_close(const std::optional<condition>& error);
   // The peer broke the protocol: close with `error` and discard its frames until its close.
   void violation(condition error);
@@ -101,7 +101,7 @@ struct connection_engine::impl {
   // Traces the headers and frames written to `out` from `from` on (SASL frames redacted).
   void trace_written(std::size_t from);
   // The checks of an open, before it is sent or kept for after SASL.
-  std::error_code check_open(const connection_options& options) const;
+  std::error_code check_open(const open_options& options) const;
 
   // --- session.cpp ---
   void on_begin(const frame_view& f);
@@ -238,7 +238,7 @@ struct connection_engine::impl {
   // The SASL layer, from construction when configured for this role; kept once finished for
   // what it authenticated.
   std::unique_ptr<detail::sasl_layer> sasl;
-  std::optional<connection_options> pending_open;  // client: sent once SASL succeeds
+  std::optional<open_options> pending_open;  // client: sent once SASL succeeds
   std::optional<sasl_authenticated> authenticated;
   writer trace_scratch;  // redacted SASL frames for the trace
 

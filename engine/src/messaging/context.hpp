@@ -1,0 +1,163 @@
+// The state behind one messaging connection: its options, the engine of the current transport,
+// and the sessions and links the application knows, which outlive a transport so that a
+// reconnect attaches them again. Handles (connection, sender, tracker ...) point here.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "amqp/codec/writer.hpp"
+#include "amqp/engine.hpp"
+#include "amqp/messaging/connection_driver.hpp"
+#include "amqp/messaging/container.hpp"
+#include "amqp/messaging/endpoints.hpp"
+#include "amqp/messaging/handler.hpp"
+#include "amqp/messaging/options.hpp"
+#include "amqp/messaging/reconnect.hpp"
+
+namespace amqp::detail {
+
+// Where an endpoint stands, this side and the peer's.
+struct endpoint_flags {
+  bool local_open = false;    // this side opened (or asked to: sent when possible)
+  bool remote_open = false;   // the peer's open/begin/attach arrived
+  bool local_closed = false;  // this side closed
+  bool remote_closed = false;
+  bool reported_closed = false;  // on_*_closed was called
+  std::optional<condition> error;
+
+  endpoint_state state() const noexcept;
+};
+
+struct session_record {
+  session_options options;
+  session_handle engine;  // unset while not begun on the current transport
+  endpoint_flags flags;
+  bool peer_began = false;  // the peer began it (a server's session): not begun again
+  bool answered = false;    // this side's begin went out on the current transport
+};
+
+struct link_record {
+  std::uint32_t session = 0;
+  amqp::role role = amqp::role::sender;
+  std::string name;
+  sender_options sender;      // role sender
+  receiver_options receiver;  // role receiver
+  link_handle engine;         // unset while not attached on the current transport
+  endpoint_flags flags;
+  bool peer_attached = false;     // the peer attached it: not attached again after a reconnect
+  bool answered = false;          // this side's attach went out for it
+  bool detach_only = false;       // this side detached rather than closed
+  bool wait_for_peer_open = false;  // an anonymous-relay sender: needs the peer's capabilities
+  bool credit_listed = false;     // in consumed_credit
+  std::string address;            // the node's address as the application asked
+};
+
+struct connection_context : std::enable_shared_from_this<connection_context> {
+  connection_context(container& c, messaging_handler& h, url address, connection_options o,
+                     engine_role r);
+
+  container* owner;
+  messaging_handler* handler;
+  url address;                 // the URL of the current (or last) attempt
+  connection_options options;  // as given, plus what the URL filled in
+  engine_role side;
+  std::string container_id;
+
+  std::unique_ptr<connection_engine> engine;  // the current transport's; null before the first
+  std::uint32_t epoch = 0;                    // transports made so far
+  endpoint_flags flags;
+  bool ever_opened = false;     // a peer's open arrived on some transport
+  bool transport_up = false;    // between transport_started and transport_ended
+  bool finished = false;
+  bool in_dispatch = false;
+  bool output_signalled = false;
+  std::optional<condition> pending_failure;  // a failed() driver's error, reported on dispatch
+  std::string io_error;  // what the socket said when the current transport ended
+
+  std::vector<session_record> sessions;
+  std::optional<std::uint32_t> default_session;
+  std::vector<link_record> links;
+  std::unordered_map<link_handle, std::uint32_t> link_of;  // engine handle -> record
+  std::unordered_map<session_handle, std::uint32_t> session_of;
+  std::vector<std::uint32_t> consumed_credit;  // receivers to top up after this dispatch
+  // Links detached in this dispatch: the engine may still report their deliveries in doubt.
+  std::vector<std::pair<link_handle, std::uint32_t>> retired_links;
+
+  reconnect_state reconnect;  // the URL, then the failover list, and the delays between
+  std::shared_ptr<const tls_context> default_tls;  // for amqps without options.tls
+
+  std::function<void()> output_hook;
+  std::function<bool(std::function<void()>)> post_hook;
+
+  writer scratch;  // each message a sender sends is encoded here
+
+  // --- handles --------------------------------------------------------------------------------
+  amqp::connection connection_handle() { return amqp::connection(shared_from_this()); }
+  amqp::session session_handle_of(std::uint32_t id) { return {shared_from_this(), id}; }
+  amqp::sender sender_of(std::uint32_t id) { return {shared_from_this(), id}; }
+  amqp::receiver receiver_of(std::uint32_t id) { return {shared_from_this(), id}; }
+  amqp::tracker tracker_of(std::uint32_t link, delivery_handle d) {
+    return {shared_from_this(), epoch, link, d};
+  }
+  amqp::delivery delivery_of(std::uint32_t link, delivery_handle d) {
+    return {shared_from_this(), epoch, link, d};
+  }
+  messaging_event make_event() { return messaging_event(*owner); }
+  void set_link(messaging_event& e, std::uint32_t id);
+
+  // --- commands (endpoints.cpp, links.cpp) ----------------------------------------------------
+  std::uint32_t add_session(const session_options& o, bool peer_began);
+  std::uint32_t ensure_default_session();
+  std::uint32_t add_link(std::uint32_t session, amqp::role r, std::string_view address,
+                         const sender_options* so, const receiver_options* ro);
+  void begin(std::uint32_t session);   // on the current transport, when it can
+  void attach(std::uint32_t link);     // on the current transport, when it can
+  void answer_link(std::uint32_t link);  // a peer's attach, with the record's options
+  link_options make_link_options(const link_record& l) const;
+  void close_link(std::uint32_t link, std::optional<condition> error, bool detach_only);
+  void close_session(std::uint32_t session, std::optional<condition> error);
+  void close_connection(std::optional<condition> error);
+  // A command outside dispatch() made output: tell the binding once.
+  void touched();
+  // A link's failure before or without the engine: reported at once through the handler.
+  void fail_link(std::uint32_t link, condition error);
+
+  // --- the transport (driver.cpp) -------------------------------------------------------------
+  engine_config make_engine_config();
+  open_options make_open_options() const;
+  void start_transport();
+  std::optional<connect_attempt> next_attempt();
+
+  // --- events (dispatch.cpp) ------------------------------------------------------------------
+  void dispatch();
+  void handle(const event& ev);
+  void on_peer_opened();
+  void on_peer_closed(const peer_closed& ev);
+  void on_peer_began(const peer_began_session& ev);
+  void on_peer_ended(const peer_ended_session& ev);
+  void on_peer_attached(const peer_attached& ev);
+  void on_peer_detached(const peer_detached& ev);
+  void on_credit(const credit_granted& ev);
+  void on_drained(const link_drained& ev);
+  void on_transfer(const transfer_received& ev);
+  void on_disposition(const disposition_received& ev);
+  void on_in_doubt(const delivery_in_doubt& ev);
+  void on_violation(const protocol_violation& ev);
+  void on_transport_closed(const transport_closed& ev);
+  void on_sasl_request(const sasl_auth_requested& ev);
+  void top_up_credit();
+  void report_transport_error(const condition& error);
+  void report_disconnected();
+  void forget_transport_endpoints();
+};
+
+// "amqp:connection:framing-error" style conditions for what the messaging layer itself decides.
+condition make_condition(std::string name, std::string description);
+
+}  // namespace amqp::detail

@@ -1,0 +1,452 @@
+// The engine's events as handler calls: each fact is turned into the messaging_event the
+// handler gets, the defaults the application did not take care of are applied afterwards
+// (answering the peer's endpoints, accepting and settling, completing a drain), and credit is
+// topped up once per dispatch.
+#include <variant>
+
+#include "messaging/context.hpp"
+
+namespace amqp::detail {
+
+namespace {
+
+template <class... F>
+struct overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+overloaded(F...) -> overloaded<F...>;
+
+}  // namespace
+
+void connection_context::dispatch() {
+  if (pending_failure) {
+    condition error = std::move(*pending_failure);
+    pending_failure.reset();
+    finished = true;
+    report_transport_error(error);
+    report_disconnected();
+    return;
+  }
+  if (!transport_up) return;
+  in_dispatch = true;
+  while (std::optional<event> ev = engine->poll_event()) handle(*ev);
+  top_up_credit();
+  retired_links.clear();
+  in_dispatch = false;
+}
+
+void connection_context::handle(const event& ev) {
+  std::visit(overloaded{
+                 [&](const peer_opened&) { on_peer_opened(); },
+                 [&](const peer_closed& e) { on_peer_closed(e); },
+                 [&](const peer_began_session& e) { on_peer_began(e); },
+                 [&](const peer_ended_session& e) { on_peer_ended(e); },
+                 [&](const peer_attached& e) { on_peer_attached(e); },
+                 [&](const peer_detached& e) { on_peer_detached(e); },
+                 [&](const credit_granted& e) { on_credit(e); },
+                 [&](const link_drained& e) { on_drained(e); },
+                 [&](const transfer_received& e) { on_transfer(e); },
+                 [&](const transfer_aborted&) {},  // never whole: nothing for the application
+                 [&](const disposition_received& e) { on_disposition(e); },
+                 [&](const delivery_in_doubt& e) { on_in_doubt(e); },
+                 [&](const protocol_violation& e) { on_violation(e); },
+                 [&](const idle_timeout_expired&) {},  // transport_closed names it
+                 [&](const transport_closed& e) { on_transport_closed(e); },
+                 [&](const sasl_auth_requested& e) { on_sasl_request(e); },
+                 [&](const sasl_authenticated&) {},
+             },
+             ev);
+}
+
+void connection_context::report_transport_error(const condition& error) {
+  flags.error = error;
+  messaging_event e = make_event();
+  e.connection_ = connection_handle();
+  e.error_ = error;
+  handler->on_transport_error(e);
+}
+
+void connection_context::report_disconnected() {
+  messaging_event e = make_event();
+  e.connection_ = connection_handle();
+  handler->on_disconnected(e);
+}
+
+// --- connection ---------------------------------------------------------------------------------
+
+void connection_context::on_peer_opened() {
+  flags.remote_open = true;
+  flags.error.reset();
+  reconnect.connected();
+  messaging_event e = make_event();
+  e.connection_ = connection_handle();
+  if (ever_opened)
+    handler->on_reconnected(e);
+  else
+    handler->on_connection_opened(e);
+  ever_opened = true;
+  if (side == engine_role::server && !flags.local_open && !flags.local_closed) {
+    flags.local_open = true;
+    (void)engine->open(make_open_options());
+  }
+  // Senders for the anonymous relay waited for the peer's capabilities.
+  for (std::uint32_t i = 0; i < links.size(); ++i)
+    if (links[i].wait_for_peer_open && links[i].flags.local_open && !links[i].engine.is_set() &&
+        !links[i].flags.local_closed)
+      attach(i);
+}
+
+void connection_context::on_peer_closed(const peer_closed& ev) {
+  flags.remote_closed = true;
+  if (ev.error) flags.error = ev.error;
+  const bool ours_first = flags.local_closed;
+  // A peer that closes with connection:forced (a broker shutting down or shedding load) is
+  // tried again, as a lost transport is; any other close is final.
+  const bool retry = !ours_first && side == engine_role::client && options.reconnect &&
+                     ev.error && ev.error->name == "amqp:connection:forced";
+  (void)engine->close();
+  if (retry) {
+    report_transport_error(*ev.error);
+    return;
+  }
+  flags.local_closed = true;
+  messaging_event e = make_event();
+  e.connection_ = connection_handle();
+  e.error_ = ev.error;
+  if (ev.error) handler->on_connection_error(e);
+  flags.reported_closed = true;
+  handler->on_connection_closed(e);
+}
+
+void connection_context::on_transport_closed(const transport_closed& ev) {
+  if (!ev.error) return;  // both closes exchanged: on_peer_closed reported it
+  if (flags.local_closed && flags.reported_closed) return;
+  condition error = *ev.error;
+  error.description = "connection to " + address.host_port() + ": " + error.description;
+  if (!io_error.empty()) error.description += " (" + io_error + ")";
+  report_transport_error(error);
+}
+
+void connection_context::on_violation(const protocol_violation& ev) {
+  messaging_event e = make_event();
+  e.connection_ = connection_handle();
+  e.error_ = ev.error;
+  if (ev.link.is_set()) {
+    auto it = link_of.find(ev.link);
+    if (it == link_of.end()) return;
+    link_record& l = links[it->second];
+    l.flags.local_closed = true;  // the engine closed it; the peer's detach completes it
+    l.flags.error = ev.error;
+    set_link(e, it->second);
+    handler->on_link_error(e);
+    return;
+  }
+  if (ev.session.is_set()) {
+    auto it = session_of.find(ev.session);
+    if (it == session_of.end()) return;
+    sessions[it->second].flags.local_closed = true;
+    sessions[it->second].flags.error = ev.error;
+    e.session_ = session_handle_of(it->second);
+    handler->on_session_error(e);
+    return;
+  }
+  // The peer broke the connection's protocol: no reconnect to a peer that does that.
+  flags.local_closed = true;
+  flags.error = ev.error;
+  flags.reported_closed = true;
+  handler->on_connection_error(e);
+  handler->on_connection_closed(e);
+}
+
+void connection_context::on_sasl_request(const sasl_auth_requested& ev) {
+  if (!options.authenticate) {
+    (void)engine->sasl_accept();
+    return;
+  }
+  sasl_verdict v = options.authenticate(ev);
+  switch (v.decision) {
+    case sasl_verdict::kind::accept: (void)engine->sasl_accept(); break;
+    case sasl_verdict::kind::reject: (void)engine->sasl_reject(); break;
+    case sasl_verdict::kind::scram: (void)engine->sasl_scram_credentials(v.credentials); break;
+  }
+}
+
+// --- sessions -----------------------------------------------------------------------------------
+
+void connection_context::on_peer_began(const peer_began_session& ev) {
+  std::uint32_t id;
+  if (ev.answer) {
+    auto it = session_of.find(ev.session);
+    if (it == session_of.end()) return;
+    id = it->second;
+  } else {
+    id = add_session({}, true);
+    sessions[id].engine = ev.session;
+    session_of[ev.session] = id;
+  }
+  sessions[id].flags.remote_open = true;
+  messaging_event e = make_event();
+  e.connection_ = connection_handle();
+  e.session_ = session_handle_of(id);
+  handler->on_session_opened(e);
+  if (!ev.answer && !sessions[id].answered && !sessions[id].flags.local_closed) begin(id);
+  // Links opened while the session was being begun go out now.
+  for (std::uint32_t i = 0; i < links.size(); ++i)
+    if (links[i].session == id && links[i].flags.local_open && !links[i].engine.is_set() &&
+        !links[i].flags.local_closed && !links[i].peer_attached)
+      attach(i);
+}
+
+void connection_context::on_peer_ended(const peer_ended_session& ev) {
+  auto it = session_of.find(ev.session);
+  if (it == session_of.end()) return;
+  const std::uint32_t id = it->second;
+  session_record& s = sessions[id];
+  s.flags.remote_closed = true;
+  if (ev.error) s.flags.error = ev.error;
+  if (!s.flags.local_closed) {
+    s.flags.local_closed = true;
+    (void)engine->end_session(s.engine);
+  }
+  session_of.erase(it);
+  s.engine = {};
+  // Its links ended with it.
+  for (link_record& l : links)
+    if (l.session == id && l.engine.is_set()) {
+      link_of.erase(l.engine);
+      l.engine = {};
+      l.flags.local_closed = l.flags.remote_closed = true;
+    }
+  messaging_event e = make_event();
+  e.connection_ = connection_handle();
+  e.session_ = session_handle_of(id);
+  e.error_ = ev.error;
+  if (ev.error) handler->on_session_error(e);
+  sessions[id].flags.reported_closed = true;
+  handler->on_session_closed(e);
+}
+
+// --- links --------------------------------------------------------------------------------------
+
+void connection_context::on_peer_attached(const peer_attached& ev) {
+  const link_status* st = engine->link(ev.link);
+  if (!st) return;
+  std::uint32_t id;
+  if (ev.answer) {
+    auto it = link_of.find(ev.link);
+    if (it == link_of.end()) return;
+    id = it->second;
+    // A null terminus where the node should be is a refusal: the peer's detach follows with
+    // the reason (spec Part 2, 2.6.3), reported then.
+    const auto& node = links[id].role == role::sender ? st->remote_target : st->remote_source;
+    if (!node) return;
+  } else {
+    auto sit = session_of.find(st->session);
+    if (sit == session_of.end()) return;
+    id = add_link(sit->second, st->role, {}, nullptr, nullptr);
+    link_record& l = links[id];
+    l.name = st->name;
+    l.peer_attached = true;
+    l.wait_for_peer_open = false;
+    l.engine = ev.link;
+    // The node at this end is what the peer asked for: the source it reads from, the target it
+    // writes to.
+    const auto& node = l.role == role::sender ? st->remote_source : st->remote_target;
+    if (node && node->address) l.address = *node->address;
+    link_of[ev.link] = id;
+  }
+  links[id].flags.remote_open = true;
+  messaging_event e = make_event();
+  e.connection_ = connection_handle();
+  set_link(e, id);
+  handler->on_link_opened(e);
+  if (!links[id].answered && !links[id].flags.local_closed) answer_link(id);
+}
+
+void connection_context::on_peer_detached(const peer_detached& ev) {
+  auto it = link_of.find(ev.link);
+  if (it == link_of.end()) return;
+  const std::uint32_t id = it->second;
+  link_record& l = links[id];
+  l.flags.remote_closed = true;
+  if (ev.error) l.flags.error = ev.error;
+  if (!l.flags.local_closed) {
+    l.flags.local_closed = true;
+    (void)(ev.closed ? engine->close_link(l.engine) : engine->detach(l.engine));
+  }
+  retired_links.emplace_back(l.engine, id);
+  link_of.erase(it);
+  l.engine = {};
+  messaging_event e = make_event();
+  e.connection_ = connection_handle();
+  set_link(e, id);
+  e.error_ = ev.error;
+  if (ev.error) handler->on_link_error(e);
+  links[id].flags.reported_closed = true;
+  handler->on_link_closed(e);
+}
+
+void connection_context::on_credit(const credit_granted& ev) {
+  auto it = link_of.find(ev.link);
+  if (it == link_of.end()) return;
+  const std::uint32_t id = it->second;
+  messaging_event e = make_event();
+  e.connection_ = connection_handle();
+  set_link(e, id);
+  const link_status* st = engine->link(ev.link);
+  if (st && st->credit > 0 && !links[id].flags.local_closed) handler->on_sendable(e);
+  st = engine->link(ev.link);
+  if (st && st->drain) {
+    handler->on_sender_drain_start(e);
+    st = engine->link(ev.link);
+    if (st && st->drain) (void)engine->complete_drain(ev.link);
+  }
+}
+
+void connection_context::on_drained(const link_drained& ev) {
+  auto it = link_of.find(ev.link);
+  if (it == link_of.end()) return;
+  messaging_event e = make_event();
+  e.connection_ = connection_handle();
+  set_link(e, it->second);
+  handler->on_receiver_drained(e);
+}
+
+void connection_context::top_up_credit() {
+  for (std::uint32_t id : consumed_credit) {
+    link_record& l = links[id];
+    l.credit_listed = false;
+    const std::uint32_t window = l.receiver.credit_window;
+    if (window == 0 || l.flags.local_closed || !l.engine.is_set()) continue;
+    const link_status* st = engine->link(l.engine);
+    // Topped up once half the window is used: one flow per half window, not per message.
+    if (st && st->credit <= window / 2) (void)engine->grant_credit(l.engine, window - st->credit);
+  }
+  consumed_credit.clear();
+}
+
+// --- deliveries ---------------------------------------------------------------------------------
+
+void connection_context::on_transfer(const transfer_received& ev) {
+  auto it = link_of.find(ev.link);
+  if (it == link_of.end()) {
+    (void)engine->settle(ev.delivery, delivery_state::released());
+    return;
+  }
+  const std::uint32_t id = it->second;
+  if (!links[id].credit_listed) {
+    links[id].credit_listed = true;
+    consumed_credit.push_back(id);
+  }
+  auto view = decode_message(engine->payload(ev.delivery), options.limits.decode);
+  if (!view) {
+    // Not a message: the sender learns why, the application never sees it.
+    (void)engine->settle(ev.delivery,
+                         delivery_state::rejected(make_condition(
+                             "amqp:decode-error",
+                             "the message does not decode: " + view.error().message())));
+    return;
+  }
+  messaging_event e = make_event();
+  e.connection_ = connection_handle();
+  set_link(e, id);
+  e.delivery_ = delivery_of(id, ev.delivery);
+  e.view_ = &*view;
+  handler->on_message(e);
+
+  const delivery_status* d = engine->delivery(ev.delivery);
+  if (!d || d->settled) return;  // the application settled it
+  const receiver_options& o = links[id].receiver;
+  if (d->remote_settled) {
+    // Sent settled (at most once): nothing to tell the sender; the engine lets it go.
+    (void)engine->settle(ev.delivery);
+  } else if (o.auto_accept && d->state.kind == delivery_state::type::none) {
+    (void)e.delivery_.accept();
+  } else if (o.auto_settle && d->state.is_outcome()) {
+    (void)e.delivery_.settle();
+  }
+}
+
+void connection_context::on_disposition(const disposition_received& ev) {
+  const delivery_status* d = engine->delivery(ev.delivery);
+  if (!d) return;
+  auto it = link_of.find(d->link);
+  if (it == link_of.end()) return;
+  const std::uint32_t id = it->second;
+  messaging_event e = make_event();
+  e.connection_ = connection_handle();
+  set_link(e, id);
+  if (links[id].role == role::sender) {
+    e.tracker_ = tracker_of(id, ev.delivery);
+    switch (d->remote_state.kind) {
+      case delivery_state::type::accepted: handler->on_accepted(e); break;
+      case delivery_state::type::rejected:
+        if (d->remote_state.error) e.error_ = *d->remote_state.error;
+        handler->on_rejected(e);
+        break;
+      case delivery_state::type::released: handler->on_released(e); break;
+      case delivery_state::type::modified: handler->on_modified(e); break;
+      default: break;
+    }
+    if (!ev.settled) return;
+    handler->on_settled(e);
+    d = engine->delivery(ev.delivery);
+    if (d && !d->settled && links[id].sender.auto_settle) (void)engine->settle(ev.delivery);
+    return;
+  }
+  // A receiver's delivery the sender settled: under rcv-settle-mode second, the outcome this
+  // side gave is now final.
+  e.delivery_ = delivery_of(id, ev.delivery);
+  if (!ev.settled) return;
+  handler->on_settled(e);
+  d = engine->delivery(ev.delivery);
+  if (d && !d->settled && d->state.is_outcome()) (void)engine->settle(ev.delivery);
+}
+
+void connection_context::on_in_doubt(const delivery_in_doubt& ev) {
+  const delivery_status* d = engine->delivery(ev.delivery);
+  if (!d) return;
+  std::uint32_t id = 0;
+  if (auto it = link_of.find(d->link); it != link_of.end()) {
+    id = it->second;
+  } else {
+    // Its link was detached in this dispatch.
+    bool found = false;
+    for (const auto& [h, rid] : retired_links)
+      if (h == d->link) id = rid, found = true;
+    if (!found) {
+      (void)engine->settle(ev.delivery);
+      return;
+    }
+  }
+  messaging_event e = make_event();
+  e.connection_ = connection_handle();
+  set_link(e, id);
+  e.tracker_ = tracker_of(id, ev.delivery);
+  handler->on_in_doubt(e);
+  if (engine->delivery(ev.delivery)) (void)engine->settle(ev.delivery);
+}
+
+void connection_context::forget_transport_endpoints() {
+  link_of.clear();
+  session_of.clear();
+  for (session_record& s : sessions) {
+    s.engine = {};
+    s.answered = false;
+    s.flags.remote_open = false;
+    // A session the peer began belonged to that transport; one whose end was sent is over.
+    if (s.peer_began || s.flags.local_closed) s.flags.local_closed = s.flags.remote_closed = true;
+  }
+  for (link_record& l : links) {
+    l.engine = {};
+    l.answered = false;
+    l.flags.remote_open = false;
+    if (l.peer_attached || l.flags.local_closed) l.flags.local_closed = l.flags.remote_closed = true;
+    if (sessions[l.session].flags.local_closed) l.flags.local_closed = l.flags.remote_closed = true;
+  }
+  consumed_credit.clear();
+  for (link_record& l : links) l.credit_listed = false;
+}
+
+}  // namespace amqp::detail

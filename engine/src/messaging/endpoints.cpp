@@ -1,0 +1,431 @@
+// The handles' queries and commands: each looks its record up in the connection's context and
+// acts on the current transport's engine, or answers as for something closed when it is gone.
+#include <iostream>
+
+#include "messaging/context.hpp"
+
+namespace amqp {
+
+namespace {
+
+using detail::connection_context;
+
+connection_engine* engine_of(const std::shared_ptr<connection_context>& ctx) {
+  return ctx && ctx->transport_up ? ctx->engine.get() : nullptr;
+}
+
+}  // namespace
+
+// --- connection ---------------------------------------------------------------------------------
+
+amqp::container& connection::container() const noexcept { return *ctx_->owner; }
+
+endpoint_state connection::state() const noexcept {
+  return ctx_ ? ctx_->flags.state() : endpoint_state::closed;
+}
+
+const std::string& connection::container_id() const noexcept {
+  static const std::string none;
+  return ctx_ ? ctx_->container_id : none;
+}
+
+std::string connection::remote_container_id() const {
+  const open_fields* o = remote_open();
+  return o ? o->container_id : std::string();
+}
+
+const open_fields* connection::remote_open() const noexcept {
+  connection_engine* e = engine_of(ctx_);
+  return e ? e->remote_open() : nullptr;
+}
+
+bool connection::peer_offers(std::string_view capability) const noexcept {
+  const open_fields* o = remote_open();
+  if (!o) return false;
+  for (const std::string& c : o->offered_capabilities)
+    if (c == capability) return true;
+  return false;
+}
+
+const url& connection::address() const noexcept {
+  static const url none;
+  return ctx_ ? ctx_->address : none;
+}
+
+const sasl_authenticated* connection::authentication() const noexcept {
+  connection_engine* e = engine_of(ctx_);
+  return e ? e->authentication() : nullptr;
+}
+
+const tls_info* connection::tls() const noexcept {
+  connection_engine* e = engine_of(ctx_);
+  return e ? e->tls() : nullptr;
+}
+
+bool connection::reconnected() const noexcept { return ctx_ && ctx_->epoch > 1; }
+
+std::optional<condition> connection::error() const {
+  return ctx_ ? ctx_->flags.error : std::nullopt;
+}
+
+void connection::open() {
+  if (!ctx_ || ctx_->flags.local_open || ctx_->flags.local_closed) return;
+  ctx_->flags.local_open = true;
+  if (connection_engine* e = engine_of(ctx_)) {
+    (void)e->open(ctx_->make_open_options());
+    ctx_->touched();
+  }
+}
+
+void connection::close(std::optional<condition> error) {
+  if (ctx_) ctx_->close_connection(std::move(error));
+}
+
+session connection::default_session() {
+  if (!ctx_) return {};
+  return ctx_->session_handle_of(ctx_->ensure_default_session());
+}
+
+session connection::open_session(const session_options& options) {
+  if (!ctx_) return {};
+  const std::uint32_t id = ctx_->add_session(options, false);
+  ctx_->begin(id);
+  return ctx_->session_handle_of(id);
+}
+
+amqp::sender connection::open_sender(std::string_view address, const sender_options& options) {
+  return default_session().open_sender(address, options);
+}
+
+amqp::receiver connection::open_receiver(std::string_view address,
+                                         const receiver_options& options) {
+  return default_session().open_receiver(address, options);
+}
+
+bool connection::post(std::function<void()> work) const {
+  if (!ctx_ || ctx_->finished || !ctx_->post_hook) return false;
+  return ctx_->post_hook(std::move(work));
+}
+
+// --- session ------------------------------------------------------------------------------------
+
+amqp::connection session::connection() const { return amqp::connection(ctx_); }
+
+endpoint_state session::state() const noexcept {
+  return ctx_ ? ctx_->sessions[id_].flags.state() : endpoint_state::closed;
+}
+
+const session_status* session::status() const noexcept {
+  connection_engine* e = engine_of(ctx_);
+  return e ? e->session(ctx_->sessions[id_].engine) : nullptr;
+}
+
+amqp::sender session::open_sender(std::string_view address, const sender_options& options) {
+  if (!ctx_) return {};
+  const std::uint32_t id = ctx_->add_link(id_, role::sender, address, &options, nullptr);
+  ctx_->attach(id);
+  return ctx_->sender_of(id);
+}
+
+amqp::receiver session::open_receiver(std::string_view address, const receiver_options& options) {
+  if (!ctx_) return {};
+  const std::uint32_t id = ctx_->add_link(id_, role::receiver, address, nullptr, &options);
+  ctx_->attach(id);
+  return ctx_->receiver_of(id);
+}
+
+void session::open(const session_options& options) {
+  if (!ctx_) return;
+  detail::session_record& s = ctx_->sessions[id_];
+  if (s.flags.local_open || s.flags.local_closed) return;
+  s.options = options;
+  ctx_->begin(id_);
+}
+
+void session::close(std::optional<condition> error) {
+  if (ctx_) ctx_->close_session(id_, std::move(error));
+}
+
+std::optional<condition> session::error() const {
+  return ctx_ ? ctx_->sessions[id_].flags.error : std::nullopt;
+}
+
+// --- link ---------------------------------------------------------------------------------------
+
+amqp::connection link::connection() const { return amqp::connection(ctx_); }
+
+amqp::session link::session() const {
+  if (!ctx_) return {};
+  return ctx_->session_handle_of(ctx_->links[id_].session);
+}
+
+endpoint_state link::state() const noexcept {
+  return ctx_ ? ctx_->links[id_].flags.state() : endpoint_state::closed;
+}
+
+amqp::role link::role() const noexcept { return ctx_ ? ctx_->links[id_].role : role::sender; }
+
+const std::string& link::name() const noexcept {
+  static const std::string none;
+  return ctx_ ? ctx_->links[id_].name : none;
+}
+
+std::string link::address() const {
+  if (!ctx_) return {};
+  const detail::link_record& l = ctx_->links[id_];
+  // A link this side attached: the node is at the peer, as its attach names it (a dynamic
+  // node's name). One the peer attached: the node is here, as the record has it.
+  const link_status* s = l.peer_attached ? nullptr : status();
+  if (s) {
+    const auto& remote = l.role == role::sender ? s->remote_target : s->remote_source;
+    if (remote && remote->address) return *remote->address;
+  }
+  return l.address;
+}
+
+const link_status* link::status() const noexcept {
+  connection_engine* e = engine_of(ctx_);
+  return e ? e->link(ctx_->links[id_].engine) : nullptr;
+}
+
+std::optional<condition> link::error() const {
+  return ctx_ ? ctx_->links[id_].flags.error : std::nullopt;
+}
+
+void link::close(std::optional<condition> error) {
+  if (ctx_) ctx_->close_link(id_, std::move(error), false);
+}
+
+void link::detach(std::optional<condition> error) {
+  if (ctx_) ctx_->close_link(id_, std::move(error), true);
+}
+
+// --- sender -------------------------------------------------------------------------------------
+
+std::uint32_t sender::credit() const noexcept {
+  const link_status* s = status();
+  return s ? s->credit : 0;
+}
+
+result<tracker, std::error_code> sender::send(const message& m) {
+  if (!ctx_) return make_error_code(errc::invalid_handle);
+  writer& w = ctx_->scratch;
+  w.clear();
+  if (std::error_code ec = encode_message(w, m)) return make_error_code(errc::invalid_argument);
+  return send_encoded(w.view());
+}
+
+result<tracker, std::error_code> sender::send_encoded(bytes_view encoded) {
+  connection_engine* e = engine_of(ctx_);
+  if (!e) return make_error_code(errc::wrong_state);
+  const detail::link_record& l = ctx_->links[id_];
+  if (!l.engine.is_set()) return make_error_code(errc::wrong_state);
+  send_options o;
+  o.settled = l.sender.mode == delivery_mode::at_most_once;
+  auto d = e->send(l.engine, encoded, o);
+  if (!d) return d.error();
+  ctx_->touched();
+  return ctx_->tracker_of(id_, *d);
+}
+
+std::error_code sender::complete_drain() {
+  connection_engine* e = engine_of(ctx_);
+  if (!e) return make_error_code(errc::wrong_state);
+  std::error_code ec = e->complete_drain(ctx_->links[id_].engine);
+  if (!ec) ctx_->touched();
+  return ec;
+}
+
+void sender::open(const sender_options& options) {
+  if (!ctx_) return;
+  detail::link_record& l = ctx_->links[id_];
+  if (l.answered || l.flags.local_closed) return;
+  l.sender = options;
+  if (options.source.address) l.address = *options.source.address;
+  ctx_->answer_link(id_);
+}
+
+// --- receiver -----------------------------------------------------------------------------------
+
+std::error_code receiver::add_credit(std::uint32_t n) {
+  connection_engine* e = engine_of(ctx_);
+  if (!e) return make_error_code(errc::wrong_state);
+  std::error_code ec = e->grant_credit(ctx_->links[id_].engine, n);
+  if (!ec) ctx_->touched();
+  return ec;
+}
+
+std::error_code receiver::drain() {
+  connection_engine* e = engine_of(ctx_);
+  if (!e) return make_error_code(errc::wrong_state);
+  std::error_code ec = e->drain(ctx_->links[id_].engine);
+  if (!ec) ctx_->touched();
+  return ec;
+}
+
+void receiver::open(const receiver_options& options) {
+  if (!ctx_) return;
+  detail::link_record& l = ctx_->links[id_];
+  if (l.answered || l.flags.local_closed) return;
+  l.receiver = options;
+  if (options.target.address) l.address = *options.target.address;
+  ctx_->answer_link(id_);
+}
+
+// --- tracker and delivery -----------------------------------------------------------------------
+
+namespace {
+
+// The engine holding a delivery, when the handle still names one on the current transport.
+connection_engine* live_engine(const std::shared_ptr<connection_context>& ctx,
+                               std::uint32_t epoch) {
+  return ctx && ctx->epoch == epoch ? engine_of(ctx) : nullptr;
+}
+
+std::error_code settle_with(const std::shared_ptr<connection_context>& ctx, std::uint32_t epoch,
+                            delivery_handle d, const delivery_state& state) {
+  connection_engine* e = live_engine(ctx, epoch);
+  if (!e) return make_error_code(errc::invalid_handle);
+  const delivery_status* s = e->delivery(d);
+  if (!s) return make_error_code(errc::invalid_handle);
+  const link_status* l = e->link(s->link);
+  std::error_code ec;
+  // Under rcv-settle-mode second a receiver states its outcome and settles once the sender
+  // has (spec Part 2, 2.6.12); the driver settles it when the sender's settlement arrives.
+  if (l && l->role == role::receiver && l->rcv_settle_mode == receiver_settle_mode::second &&
+      !s->remote_settled && state.kind != delivery_state::type::none)
+    ec = e->update_state(d, state);
+  else
+    ec = e->settle(d, state);
+  if (!ec) ctx->touched();
+  return ec;
+}
+
+}  // namespace
+
+amqp::sender tracker::sender() const { return ctx_ ? ctx_->sender_of(link_) : amqp::sender(); }
+amqp::connection tracker::connection() const { return amqp::connection(ctx_); }
+
+bytes_view tracker::tag() const noexcept {
+  connection_engine* e = live_engine(ctx_, epoch_);
+  return e ? e->delivery_tag(delivery_) : bytes_view();
+}
+
+delivery_state tracker::remote_state() const {
+  connection_engine* e = live_engine(ctx_, epoch_);
+  const delivery_status* s = e ? e->delivery(delivery_) : nullptr;
+  return s ? s->remote_state : delivery_state{};
+}
+
+bool tracker::remote_settled() const noexcept {
+  connection_engine* e = live_engine(ctx_, epoch_);
+  const delivery_status* s = e ? e->delivery(delivery_) : nullptr;
+  return s && s->remote_settled;
+}
+
+bool tracker::settled() const noexcept {
+  connection_engine* e = live_engine(ctx_, epoch_);
+  return !e || !e->delivery(delivery_);
+}
+
+std::error_code tracker::settle() { return settle_with(ctx_, epoch_, delivery_, {}); }
+
+amqp::receiver delivery::receiver() const {
+  return ctx_ ? ctx_->receiver_of(link_) : amqp::receiver();
+}
+amqp::connection delivery::connection() const { return amqp::connection(ctx_); }
+
+bytes_view delivery::tag() const noexcept {
+  connection_engine* e = live_engine(ctx_, epoch_);
+  return e ? e->delivery_tag(delivery_) : bytes_view();
+}
+
+bytes_view delivery::payload() const noexcept {
+  connection_engine* e = live_engine(ctx_, epoch_);
+  return e ? e->payload(delivery_) : bytes_view();
+}
+
+delivery_state delivery::remote_state() const {
+  connection_engine* e = live_engine(ctx_, epoch_);
+  const delivery_status* s = e ? e->delivery(delivery_) : nullptr;
+  return s ? s->remote_state : delivery_state{};
+}
+
+bool delivery::remote_settled() const noexcept {
+  connection_engine* e = live_engine(ctx_, epoch_);
+  const delivery_status* s = e ? e->delivery(delivery_) : nullptr;
+  return s && s->remote_settled;
+}
+
+bool delivery::settled() const noexcept {
+  connection_engine* e = live_engine(ctx_, epoch_);
+  const delivery_status* s = e ? e->delivery(delivery_) : nullptr;
+  return !s || s->settled;
+}
+
+std::error_code delivery::accept() {
+  return settle_with(ctx_, epoch_, delivery_, delivery_state::accepted());
+}
+std::error_code delivery::reject(std::optional<condition> error) {
+  return settle_with(ctx_, epoch_, delivery_, delivery_state::rejected(std::move(error)));
+}
+std::error_code delivery::release() {
+  return settle_with(ctx_, epoch_, delivery_, delivery_state::released());
+}
+std::error_code delivery::modify(bool delivery_failed, bool undeliverable_here,
+                                 value message_annotations) {
+  return settle_with(ctx_, epoch_, delivery_,
+                     delivery_state::modified(delivery_failed, undeliverable_here,
+                                              std::move(message_annotations)));
+}
+std::error_code delivery::settle() { return settle_with(ctx_, epoch_, delivery_, {}); }
+
+std::error_code delivery::update(const delivery_state& state) {
+  connection_engine* e = live_engine(ctx_, epoch_);
+  if (!e) return make_error_code(errc::invalid_handle);
+  std::error_code ec = e->update_state(delivery_, state);
+  if (!ec) ctx_->touched();
+  return ec;
+}
+
+// --- the event and the handler's defaults -------------------------------------------------------
+
+amqp::link messaging_event::link() const {
+  if (sender_.is_set()) return sender_;
+  return receiver_;
+}
+
+const amqp::message& messaging_event::message() const {
+  if (!message_) message_ = view_ ? amqp::message::from_view(*view_) : amqp::message{};
+  return *message_;
+}
+
+const message_view* messaging_event::view() const noexcept { return view_; }
+
+namespace {
+
+// What an error event concerns, for the default report: "link 'orders-1' to 'orders'".
+std::string subject_of(const messaging_event& e) {
+  if (e.link().is_set())
+    return std::string(e.link().role() == role::sender ? "sender" : "receiver") + " '" +
+           e.link().name() + "' (" + e.link().address() + ")";
+  if (e.session().is_set()) return "session";
+  if (e.connection().is_set()) return "connection to " + e.connection().address().host_port();
+  return "container";
+}
+
+}  // namespace
+
+void messaging_handler::on_error(messaging_event& e) {
+  std::cerr << "error: " << subject_of(e) << ": "
+            << (e.error() ? e.error()->to_string() : std::string("unknown error")) << '\n';
+  if (e.connection().is_set() && e.connection().state() != endpoint_state::closed)
+    e.connection().close();
+}
+
+void messaging_handler::on_transport_error(messaging_event& e) {
+  std::cerr << "error: " << subject_of(e) << ": "
+            << (e.error() ? e.error()->to_string() : std::string("transport failed")) << '\n';
+}
+
+}  // namespace amqp
