@@ -307,7 +307,7 @@ class conversation {
   }
 
   void command_open(side& s, app& a) {
-    amqp::connection_options o{.container_id = a.prefix == 'c' ? "fuzz-client" : "fuzz-server"};
+    amqp::open_options o{.container_id = a.prefix == 'c' ? "fuzz-client" : "fuzz-server"};
     o.idle_timeout = in_.pick({0ms, 0ms, 1000ms, 5000ms});
     if (in_.one_in(8)) o.container_id.clear();  // refused: invalid_argument
     if (check(s, s.engine.open(o), "open")) a.opened = true;

@@ -374,8 +374,8 @@ class driver {
     return c;
   }
 
-  static amqp::connection_options make_options(amqp::engine_role role, random_bits& rng) {
-    amqp::connection_options o;
+  static amqp::open_options make_options(amqp::engine_role role, random_bits& rng) {
+    amqp::open_options o;
     o.container_id = role == amqp::engine_role::server ? "fuzz-server" : "fuzz-client";
     if (rng.below(2)) o.hostname = "localhost";
     o.idle_timeout = rng.pick({0ms, 0ms, 1ms, 100ms, 1000ms, 60000ms});
@@ -673,7 +673,7 @@ class driver {
   random_bits& rng_;
   const amqp::engine_role role_;
   const amqp::engine_config config_;
-  const amqp::connection_options local_;
+  const amqp::open_options local_;
   recording_trace trace_;  // before engine_, which points to it
   amqp::connection_engine engine_;
   event_checks::checker check_;

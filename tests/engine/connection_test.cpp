@@ -16,8 +16,8 @@ using namespace std::chrono_literals;
 using test::engine_pair;
 
 // Opens both sides: the client pipelines its header and open, the server answers the open.
-void open_both(engine_pair& p, const connection_options& client = {.container_id = "client-1"},
-               const connection_options& server = {.container_id = "server-1"}) {
+void open_both(engine_pair& p, const open_options& client = {.container_id = "client-1"},
+               const open_options& server = {.container_id = "server-1"}) {
   ASSERT_FALSE(p.client.open(client));
   p.pump();
   ASSERT_TRUE(p.server_side.find<peer_opened>());
@@ -60,7 +60,7 @@ TEST(connection, every_open_field_reaches_the_peer) {
   server_cfg.limits.max_frame_size = 4096;
   server_cfg.limits.channel_max = 9;
   engine_pair p(test::client_config(), server_cfg);
-  const connection_options client{
+  const open_options client{
       .container_id = "client-1",
       .hostname = "vhost.example",
       .idle_timeout = 30s,
