@@ -58,6 +58,7 @@ targets=(
   "scram_server||17000|fast"
   "scram_client||17000|fast"
   "saslprep_base64||4096|fast"
+  "url||4096|fast"
   # A few records of up to 16 KiB each.
   "tls_server||40000|slow"
   "tls_client||40000|slow"

@@ -67,7 +67,8 @@ const url& failover_list::advance() noexcept {
 reconnect_state::reconnect_state(std::vector<url> urls, backoff_options options)
     : list_(std::move(urls)), policy_(std::make_unique<exponential_backoff>(options)) {}
 
-reconnect_state::reconnect_state(std::vector<url> urls, std::shared_ptr<reconnect_policy> policy)
+reconnect_state::reconnect_state(std::vector<url> urls,
+                                 std::shared_ptr<reconnect_policy> policy)
     : list_(std::move(urls)), policy_(std::move(policy)) {}
 
 std::optional<reconnect_attempt> reconnect_state::next_attempt() {

@@ -21,8 +21,12 @@ constexpr std::size_t npos = std::string_view::npos;
 // followed by "...", so a message stays one readable line.
 constexpr std::size_t quote_limit = 96;
 
-bool is_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+bool is_alpha(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool is_digit(char c) noexcept {
+  return c >= '0' && c <= '9';
+}
 bool is_hex(char c) noexcept {
   return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
@@ -31,7 +35,9 @@ int hex_value(char c) noexcept {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   return c - 'A' + 10;
 }
-char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 bool is_control(char c) noexcept {
   const auto u = static_cast<unsigned char>(c);
   return u < 0x20 || u == 0x7f;
@@ -224,9 +230,8 @@ bool parser::decode(std::size_t b, std::size_t e, const field& f, std::string& o
       continue;
     }
     if (i + 2 >= e || !is_hex(text_[i + 1]) || !is_hex(text_[i + 2])) {
-      const std::string what =
-          f.secret ? std::string("a '%' in ") + f.name
-                   : quote(i, std::min(i + 3, e)) + " in " + f.name;
+      const std::string what = f.secret ? std::string("a '%' in ") + f.name
+                                        : quote(i, std::min(i + 3, e)) + " in " + f.name;
       err_ = fail(i, what + " is not a percent escape ('%' and two hex digits): write % as %25");
       return false;
     }
@@ -339,6 +344,8 @@ result<url, url_error> parser::parse() {
     const char c = text_[i];
     if (c == ' ') return fail(i, "a space is not allowed: write it as %20");
     if (is_control(c)) {
+      // Not even one byte of a password is named.
+      if (mask_.contains(i)) return fail(i, "a control character is not allowed");
       static constexpr char digits[] = "0123456789ABCDEF";
       const auto u = static_cast<unsigned char>(c);
       return fail(i, std::string("control character 0x") + digits[u >> 4] + digits[u & 0xf] +
@@ -415,8 +422,7 @@ result<url, url_error> parser::parse() {
       bool ipv6_like = true;
       for (std::size_t i = host_begin; i < auth_end; ++i)
         ipv6_like = ipv6_like && (is_hex(text_[i]) || text_[i] == ':' || text_[i] == '.');
-      if (ipv6_like)
-        return fail(host_begin, "an IPv6 address goes in brackets, as in [::1]:5672");
+      if (ipv6_like) return fail(host_begin, "an IPv6 address goes in brackets, as in [::1]:5672");
     }
     for (std::size_t i = host_begin; i < host_end; ++i) {
       if (is_unreserved(text_[i])) continue;
@@ -458,15 +464,11 @@ void append_encoded(std::string& out, std::string_view s, Keep keep) {
 
 // RFC 3986 sub-delims but ',', which separates the entries of a failover list.
 bool is_sub_delim(char c) noexcept {
-  switch (c) {
-    case '!': case '$': case '&': case '\'': case '(': case ')': case '*': case '+': case ';':
-    case '=':
-      return true;
-    default:
-      return false;
-  }
+  return std::string_view("!$&'()*+;=").find(c) != npos;
 }
-bool keep_in_userinfo(char c) noexcept { return is_unreserved(c) || is_sub_delim(c); }
+bool keep_in_userinfo(char c) noexcept {
+  return is_unreserved(c) || is_sub_delim(c);
+}
 bool keep_in_address(char c) noexcept {
   return is_unreserved(c) || is_sub_delim(c) || c == '/' || c == ':' || c == '@';
 }
@@ -488,7 +490,9 @@ void append_host(std::string& out, const std::string& host) {
 
 }  // namespace
 
-bool url::tls() const noexcept { return scheme == "amqps"; }
+bool url::tls() const noexcept {
+  return scheme == "amqps";
+}
 
 std::string url::to_string(bool show_password) const {
   std::string out = scheme;
@@ -529,7 +533,9 @@ std::string url::host_port() const {
   return out;
 }
 
-result<url, url_error> parse_url(std::string_view text) { return parser(text, 0, 0).parse(); }
+result<url, url_error> parse_url(std::string_view text) {
+  return parser(text, 0, 0).parse();
+}
 
 result<std::vector<url>, url_error> parse_url_list(std::string_view text) {
   const auto blank = [](char c) { return c == ' ' || c == '\t'; };

@@ -7,7 +7,7 @@
 //   connect(rs.current());                           // the first attempt: at once
 //   // ... the attempt failed, or a connection was lost:
 //   if (auto next = rs.next_attempt())
-//     after(next->delay, [&] { connect(next->target); });
+//     after(next->delay, [target = next->target] { connect(target); });
 //   else
 //     give_up();                                     // the policy said: no more attempts
 //   // ... the peer's open arrived:
@@ -25,8 +25,8 @@
 // at once: a peer that accepts every connection and then drops it (a broker refusing a
 // resource, a proxy in front of a dead server) would otherwise be reconnected to in a tight
 // loop, since every open resets the backoff. A tenth of a second is immediate to a person and
-// bounds that loop to ten connections a second. A policy whose first delay is zero gives
-// Proton's behaviour.
+// bounds that loop to ten connections a second. A reconnect_policy of one's own that returns
+// zero first, then grows, gives Proton's behaviour.
 #pragma once
 
 #include <chrono>
@@ -43,14 +43,14 @@ namespace amqp {
 
 // A pluggable policy: how long to wait before the next round of attempts, or never again.
 // An implementation holds its own state (attempts counted so far); one instance serves one
-// connection. reset() and next() are only ever called from the connection's own thread.
+// connection, which calls it from one thread at a time, so it need not lock.
 class reconnect_policy {
  public:
   virtual ~reconnect_policy() = default;
   // A connection succeeded (the peer's open arrived): start the sequence of delays anew.
   virtual void reset() noexcept = 0;
-  // The delay before the next round of attempts, or nullopt: give up. A policy that gave up
-  // keeps giving up until reset().
+  // The delay before the next round of attempts (a negative one counts as zero), or nullopt:
+  // give up. reconnect_state asks no more once a policy gave up, until a connection works.
   virtual std::optional<std::chrono::milliseconds> next() = 0;
 };
 

@@ -87,8 +87,8 @@ struct url {
 //
 // The password span hidden is found from the shape of the text alone: from the first ':'
 // after the scheme (after "://" when what precedes it could be a scheme, else from the start)
-// to the last '@'. That hides too much rather than too little when a password holds an
-// unencoded '/' or ',' and the parse goes astray.
+// to the last '@' (an empty one hides nothing, so it shows as it is). That hides too much rather
+// than too little when a password holds an unencoded '/' or ',' and the parse goes astray.
 struct url_error {
   std::string message;
   std::size_t offset = 0;
@@ -111,7 +111,8 @@ result<url, url_error> parse_url(std::string_view text);
 // inherited from the entry before), spaces and tabs around each entry are ignored, and a
 // comma inside a password must be written %2C. Returns at least one url, in order, or the
 // first entry's error, with the entry's number in the message and the offset counted from
-// the start of the whole list. An empty entry ("a,,b", a trailing comma) is an error.
+// the start of the whole list. An empty entry ("a,,b", a trailing comma) is an error, and so
+// is a list longer than max_url_size bytes.
 result<std::vector<url>, url_error> parse_url_list(std::string_view comma_separated);
 
 }  // namespace amqp
