@@ -62,6 +62,8 @@ enum class errc : int {
   invalid_argument,         // an argument the spec or the engine's limits do not allow
   limit_reached,            // a limit (ours or the peer's) leaves no room: no free channel
   no_credit,                // a sending link without credit: wait for credit_granted
+  // Messaging.
+  in_doubt,                 // a delivery's link or connection ended before the peer settled it
   // Engine fatal: an earlier failure poisoned the engine; every command returns this.
   engine_failed,
 };

@@ -42,6 +42,9 @@ const char* describe(errc e) noexcept {
     case errc::invalid_argument: return "argument not allowed by the spec or the limits";
     case errc::limit_reached: return "a limit of this engine or of the peer leaves no room";
     case errc::no_credit: return "the link has no credit to send with";
+    case errc::in_doubt:
+      return "the outcome is unknown: the link or connection ended before the peer settled the "
+             "delivery";
     case errc::engine_failed: return "the engine failed earlier and accepts no more commands";
   }
   return "unknown AMQP error";

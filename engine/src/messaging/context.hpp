@@ -96,6 +96,10 @@ struct connection_context : std::enable_shared_from_this<connection_context> {
   std::function<bool(std::function<void()>)> post_hook;
 
   writer scratch;  // each message a sender sends is encoded here
+  // sender::send(m, on_outcome) callbacks of the current transport, by delivery.
+  std::unordered_map<delivery_handle, amqp::sender::outcome_callback> outcome_waiters;
+  // Calls and forgets the waiter of `d`, if any.
+  void complete_outcome(delivery_handle d, std::error_code ec, const delivery_state& state);
 
   // --- handles --------------------------------------------------------------------------------
   amqp::connection connection_handle() { return amqp::connection(shared_from_this()); }

@@ -392,6 +392,8 @@ void connection_context::on_disposition(const disposition_received& ev) {
     if (!ev.settled) return;
     handler->on_settled(e);
     d = engine->delivery(ev.delivery);
+    if (d) complete_outcome(ev.delivery, {}, d->remote_state);
+    d = engine->delivery(ev.delivery);
     if (d && !d->settled && links[id].sender.auto_settle) (void)engine->settle(ev.delivery);
     return;
   }
@@ -416,6 +418,7 @@ void connection_context::on_in_doubt(const delivery_in_doubt& ev) {
     for (const auto& [h, rid] : retired_links)
       if (h == d->link) id = rid, found = true;
     if (!found) {
+      complete_outcome(ev.delivery, make_error_code(errc::in_doubt), {});
       (void)engine->settle(ev.delivery);
       return;
     }
@@ -425,10 +428,24 @@ void connection_context::on_in_doubt(const delivery_in_doubt& ev) {
   set_link(e, id);
   e.tracker_ = tracker_of(id, ev.delivery);
   handler->on_in_doubt(e);
+  complete_outcome(ev.delivery, make_error_code(errc::in_doubt), {});
   if (engine->delivery(ev.delivery)) (void)engine->settle(ev.delivery);
 }
 
+void connection_context::complete_outcome(delivery_handle d, std::error_code ec,
+                                          const delivery_state& state) {
+  if (outcome_waiters.empty()) return;
+  auto it = outcome_waiters.find(d);
+  if (it == outcome_waiters.end()) return;
+  amqp::sender::outcome_callback callback = std::move(it->second);
+  outcome_waiters.erase(it);
+  callback(ec, state);
+}
+
 void connection_context::forget_transport_endpoints() {
+  // Every unsettled delivery was reported in doubt by now; a waiter left would never be called.
+  for (auto& [d, callback] : outcome_waiters) callback(make_error_code(errc::in_doubt), {});
+  outcome_waiters.clear();
   link_of.clear();
   session_of.clear();
   for (session_record& s : sessions) {

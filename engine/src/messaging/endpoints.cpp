@@ -228,6 +228,19 @@ result<tracker, std::error_code> sender::send_encoded(bytes_view encoded) {
   return ctx_->tracker_of(id_, *d);
 }
 
+result<tracker, std::error_code> sender::send(const message& m, outcome_callback on_outcome) {
+  auto t = send(m);
+  if (!t) return t;
+  connection_engine* e = engine_of(ctx_);
+  const delivery_status* st = e ? e->delivery(t->delivery_) : nullptr;
+  if (!st || st->settled) {
+    on_outcome({}, delivery_state{});  // sent settled: no outcome will come
+  } else {
+    ctx_->outcome_waiters[t->delivery_] = std::move(on_outcome);
+  }
+  return t;
+}
+
 std::error_code sender::complete_drain() {
   connection_engine* e = engine_of(ctx_);
   if (!e) return make_error_code(errc::wrong_state);

@@ -26,6 +26,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "amqp/codec/types.hpp"
@@ -190,6 +191,21 @@ class sender : public link {
   [[nodiscard]] result<tracker, std::error_code> send(const message& m);
   // The same for a message already encoded (encode_message), sent as it is.
   [[nodiscard]] result<tracker, std::error_code> send_encoded(bytes_view encoded);
+  // Sends `m` and calls `on_outcome` exactly once, on this connection's thread: with the peer's
+  // final state once it settled the delivery (at once, with no state, for a message sent
+  // settled), or with errc::in_doubt when the link or connection ended first. Nothing is
+  // called when the send itself fails (the error is returned). What the bindings' async_send
+  // is built on.
+  using outcome_callback = std::function<void(std::error_code, const delivery_state&)>;
+  [[nodiscard]] result<tracker, std::error_code> send(const message& m,
+                                                      outcome_callback on_outcome);
+  // The completion-token form, `co_await s.async_send(m, asio::use_awaitable)`: provided by the
+  // binding in use, which defines amqp::initiate_async_send for its tokens (found when this
+  // is instantiated). Completes with (std::error_code, delivery_state) as above.
+  template <class Token>
+  auto async_send(const message& m, Token&& token) {
+    return initiate_async_send(*this, m, std::forward<Token>(token));
+  }
   // Answers a drain request: the credit left is given up (link_status::drain says one is asked).
   std::error_code complete_drain();
   // Opens a sender the peer attached (when on_link_opened did not): `options` decide its
