@@ -1,0 +1,196 @@
+// The Asio container: connections on strands, listeners, timers, and the start and end of
+// the run.
+#include "amqp/asio/container.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
+#include <asio/strand.hpp>
+
+#include "tcp_connection.hpp"
+
+namespace amqp::asio {
+
+namespace detail {
+
+// Accepts connections on one address, each on a strand of its own.
+class tcp_listener final : public listener_base, public std::enable_shared_from_this<tcp_listener> {
+ public:
+  tcp_listener(container& owner, tcp::acceptor acceptor, url address, connection_options options,
+               messaging_handler& handler)
+      : owner_(&owner),
+        acceptor_(std::move(acceptor)),
+        address_(std::move(address)),
+        options_(std::move(options)),
+        handler_(&handler),
+        port_(acceptor_.local_endpoint().port()) {}
+
+  std::uint16_t port() const noexcept override { return port_; }
+
+  void close() override {
+    ::asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+      std::error_code ignored;
+      self->acceptor_.close(ignored);
+    });
+  }
+
+  void accept() {
+    auto s = std::make_shared<strand>(::asio::make_strand(owner_->io_context()));
+    acceptor_.async_accept(*s, [self = shared_from_this(), s](std::error_code ec,
+                                                              tcp::socket socket) {
+      if (ec == ::asio::error::operation_aborted || !self->acceptor_.is_open()) return;
+      if (!ec) self->owner_->adopt_server(*s, std::move(socket), self->address_, self->options_,
+                                          *self->handler_);
+      // A failed accept (out of descriptors, a client gone at once) does not stop the
+      // listener: the next client may well succeed.
+      self->accept();
+    });
+  }
+
+ private:
+  container* owner_;
+  tcp::acceptor acceptor_;
+  url address_;
+  connection_options options_;
+  messaging_handler* handler_;
+  std::uint16_t port_;
+};
+
+}  // namespace detail
+
+container::container(messaging_handler& handler, std::string id)
+    : amqp::container(handler, std::move(id)),
+      own_io_(std::make_unique<::asio::io_context>()),
+      io_(own_io_.get()) {}
+
+container::container(messaging_handler& handler, ::asio::io_context& io, std::string id)
+    : amqp::container(handler, std::move(id)), io_(&io) {}
+
+container::~container() = default;
+
+connection container::connect(const url& address, const connection_options& options,
+                              messaging_handler* handler) {
+  auto c = std::make_shared<detail::tcp_connection>(
+      *this, ::asio::make_strand(*io_),
+      connection_driver::client(*this, handler ? *handler : this->handler(), address, options));
+  c->install_hooks();
+  {
+    std::lock_guard lock(mutex_);
+    connections_.push_back(c);
+  }
+  ::asio::post(c->executor(), [c] { c->start_client(); });
+  return c->handle();
+}
+
+void container::adopt_server(const detail::strand& s, ::asio::ip::tcp::socket socket,
+                             const url& address, const connection_options& options,
+                             messaging_handler& handler) {
+  auto c = std::make_shared<detail::tcp_connection>(
+      *this, s, connection_driver::server(*this, handler, address, options));
+  c->install_hooks();
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    connections_.push_back(c);
+  }
+  ::asio::post(c->executor(), [c, socket = std::move(socket)]() mutable {
+    c->start_server(std::move(socket));
+  });
+}
+
+connection container::adopt_failed(connection_driver driver) {
+  connection c = driver.connection();
+  auto d = std::make_shared<connection_driver>(std::move(driver));
+  ::asio::post(*io_, [d] { d->dispatch(); });
+  return c;
+}
+
+result<listener, std::string> container::listen(const url& address,
+                                                const connection_options& options,
+                                                messaging_handler* handler) {
+  if (address.tls() && !options.tls)
+    return "cannot listen on " + address.to_string() + ": amqps needs a TLS server context "
+           "(connection_options::tls)";
+  std::error_code ec;
+  auto ip = ::asio::ip::make_address(address.host, ec);
+  if (ec) {
+    // A host name: listen on what it resolves to first.
+    ::asio::ip::tcp::resolver r(*io_);
+    auto found = r.resolve(address.host, std::to_string(address.port), ec);
+    if (ec || found.empty())
+      return "cannot listen on " + address.host_port() + ": " +
+             (ec ? ec.message() : std::string("no address"));
+    ip = found.begin()->endpoint().address();
+  }
+  ::asio::ip::tcp::endpoint endpoint(ip, address.port);
+  ::asio::ip::tcp::acceptor acceptor(*io_);
+  const auto fail = [&](const char* what) {
+    return "cannot listen on " + address.host_port() + ": " + what + ": " + ec.message();
+  };
+  if (acceptor.open(endpoint.protocol(), ec)) return fail("open");
+  if (acceptor.set_option(::asio::socket_base::reuse_address(true), ec)) return fail("option");
+  if (acceptor.bind(endpoint, ec)) return fail("bind");
+  if (acceptor.listen(::asio::socket_base::max_listen_connections, ec)) return fail("listen");
+  auto l = std::make_shared<detail::tcp_listener>(*this, std::move(acceptor), address, options,
+                                                  handler ? *handler : this->handler());
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return "cannot listen on " + address.host_port() + ": the container stopped";
+    listeners_.push_back(l);
+  }
+  ::asio::post(*io_, [l] { l->accept(); });
+  return listener(l);
+}
+
+void container::schedule(std::chrono::milliseconds delay, std::function<void()> work) {
+  auto timer = std::make_shared<::asio::steady_timer>(*io_, delay);
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    std::erase_if(timers_, [](const auto& t) { return t.expired(); });
+    timers_.push_back(timer);
+  }
+  timer->async_wait([timer, work = std::move(work)](std::error_code ec) {
+    if (!ec) work();
+  });
+}
+
+void container::start() {
+  std::call_once(started_, [this] { amqp::container::start(); });
+}
+
+void container::run() { run(1); }
+
+void container::run(std::size_t threads) {
+  ::asio::post(*io_, [this] { start(); });
+  std::vector<std::thread> others;
+  for (std::size_t i = 1; i < threads; ++i) others.emplace_back([this] { io_->run(); });
+  io_->run();
+  for (std::thread& t : others) t.join();
+}
+
+void container::stop() {
+  std::vector<std::shared_ptr<detail::tcp_connection>> connections;
+  std::vector<std::shared_ptr<detail::tcp_listener>> listeners;
+  std::vector<std::weak_ptr<::asio::steady_timer>> timers;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    connections = connections_;
+    listeners.swap(listeners_);
+    timers.swap(timers_);
+  }
+  for (auto& l : listeners) l->close();
+  for (auto& t : timers)
+    if (auto timer = t.lock()) ::asio::post(*io_, [timer] { timer->cancel(); });
+  for (auto& c : connections) ::asio::post(c->executor(), [c] { c->close(); });
+}
+
+void container::forget(const detail::tcp_connection* c) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(connections_, [c](const auto& p) { return p.get() == c; });
+}
+
+}  // namespace amqp::asio
