@@ -129,10 +129,14 @@ result<listener, std::string> container::listen(const url& address,
   const auto fail = [&](const char* what) {
     return "cannot listen on " + address.host_port() + ": " + what + ": " + ec.message();
   };
-  if (acceptor.open(endpoint.protocol(), ec)) return fail("open");
-  if (acceptor.set_option(::asio::socket_base::reuse_address(true), ec)) return fail("option");
-  if (acceptor.bind(endpoint, ec)) return fail("bind");
-  if (acceptor.listen(::asio::socket_base::max_listen_connections, ec)) return fail("listen");
+  acceptor.open(endpoint.protocol(), ec);
+  if (ec) return fail("open");
+  acceptor.set_option(::asio::socket_base::reuse_address(true), ec);
+  if (ec) return fail("option");
+  acceptor.bind(endpoint, ec);
+  if (ec) return fail("bind");
+  acceptor.listen(::asio::socket_base::max_listen_connections, ec);
+  if (ec) return fail("listen");
   auto l = std::make_shared<detail::tcp_listener>(*this, std::move(acceptor), address, options,
                                                   handler ? *handler : this->handler());
   {
