@@ -31,7 +31,7 @@ class direct_recv : public amqp::messaging_handler {
   void on_message(amqp::messaging_event& e) override {
     const amqp::message_view& m = *e.view();
     if (m.properties && !m.properties->message_id.is_null() &&
-        !seen_.insert(amqp::to_text(m.properties->message_id, {.multiline = false})).second)
+        !seen_.insert(amqp::to_text(m.properties->message_id.view(), {.multiline = false})).second)
       return;  // resent after a reconnect: seen already
     if (options_.messages != 0 && received_ >= options_.messages) return;
     std::cout << example::body_text(m) << std::endl;

@@ -28,7 +28,7 @@ class simple_recv : public amqp::messaging_handler {
   void on_message(amqp::messaging_event& e) override {
     const amqp::message_view& m = *e.view();
     if (m.properties && !m.properties->message_id.is_null()) {
-      const std::string id = amqp::to_text(m.properties->message_id, {.multiline = false});
+      const std::string id = amqp::to_text(m.properties->message_id.view(), {.multiline = false});
       if (!seen_.insert(id).second) return;  // a duplicate: accepted again, not printed
     }
     if (options_.messages != 0 && received_ >= options_.messages) return;

@@ -31,6 +31,7 @@ class selected_recv : public amqp::messaging_handler {
   }
 
   void on_message(amqp::messaging_event& e) override {
+    if (options_.messages != 0 && received_ >= options_.messages) return;  // already closing
     std::cout << example::body_text(*e.view()) << std::endl;
     if (++received_ == options_.messages) e.connection().close();
   }

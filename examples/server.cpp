@@ -38,10 +38,10 @@ class server : public amqp::messaging_handler {
       std::cerr << "server: a request without reply-to: dropped\n";
       return;
     }
-    const std::string reply_to(request.properties->reply_to.as_string());
+    const std::string reply_to(request.properties->reply_to.view().as_string());
     amqp::message reply;
     reply.properties.to = amqp::value(reply_to);
-    reply.properties.correlation_id = amqp::value::from_view(request.properties->correlation_id);
+    reply.properties.correlation_id = amqp::value::from_view(request.properties->correlation_id.view());
     std::string upper = body;
     for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     reply.set_value(amqp::value(upper));

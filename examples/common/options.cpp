@@ -53,6 +53,18 @@ options::options(std::string program, std::string summary)
   add_value("mechs", 0, "LIST", "SASL mechanisms allowed, by preference (\"SCRAM-SHA-256 PLAIN\")",
             mechs);
   add_flag("allow-insecure", 0, "allow PLAIN without TLS", insecure);
+  add_flag("trace", 0, "print every frame sent and received to stderr", trace);
+}
+
+void options::add_common(amqp::connection_options& co) const {
+  if (!trace) return;
+  if (!trace_sink_) {
+    // One sink for every connection of the program: fine on one thread, which the examples use.
+    auto& self = const_cast<options&>(*this);
+    self.trace_sink_ = std::make_unique<amqp::text_trace_sink>(
+        [](std::string_view line) { std::cerr << line << '\n'; });
+  }
+  co.trace = trace_sink_.get();
 }
 
 void options::add_messages() {
@@ -150,6 +162,7 @@ int options::parse(int argc, char** argv) {
 
 amqp::connection_options options::connection_options() const {
   amqp::connection_options co;
+  add_common(co);
   if (!user.empty()) co.user = user;
   if (!password.empty()) co.password = password;
   co.allowed_mechs = split_words(mechs);
@@ -168,6 +181,7 @@ amqp::connection_options options::connection_options() const {
 
 amqp::connection_options options::server_options() const {
   amqp::connection_options co;
+  add_common(co);
   co.allowed_mechs = split_words(mechs);
   co.allow_insecure_mechs = insecure;
   if (!cert.empty()) {

@@ -11,11 +11,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "amqp/messaging/options.hpp"
+#include "amqp/trace.hpp"
 
 namespace example {
 
@@ -31,6 +33,7 @@ class options {
   bool at_most_once = false;
   std::string ca, cert, key, user, password, mechs;
   bool insecure = false;  // --allow-insecure: PLAIN without TLS
+  bool trace = false;     // --trace: every frame to stderr
 
   // Optional options a program takes beyond -a and the TLS/SASL ones.
   void add_messages();
@@ -62,7 +65,11 @@ class options {
   };
   void usage(std::ostream& out) const;
 
+  // Connection options every program gets (the trace).
+  void add_common(amqp::connection_options& co) const;
+
   std::string program_;
+  std::unique_ptr<amqp::text_trace_sink> trace_sink_;
   std::string summary_;
   std::vector<option> options_;
 };

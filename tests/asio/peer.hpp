@@ -79,7 +79,7 @@ class peer final : public amqp::asio::transport_handler {
  public:
   using transport_type = amqp::asio::basic_transport<Stream>;
 
-  peer(engine_config config, plan p, connection_options open = {})
+  peer(engine_config config, plan p, open_options open = {})
       : engine(config), plan_(p), open_(std::move(open)) {
     client_ = config.role == engine_role::client;
     if (open_.container_id.empty()) open_.container_id = client_ ? "client" : "server";
@@ -260,7 +260,7 @@ class peer final : public amqp::asio::transport_handler {
   }
 
   plan plan_;
-  connection_options open_;
+  open_options open_;
   bool client_ = false;
   bool closing_ = false;
   bool poll_posted_ = false;
@@ -343,7 +343,7 @@ struct connection_pair {
 
   explicit connection_pair(plan p, engine_config client_cfg = client_config(),
                            engine_config server_cfg = server_config(),
-                           connection_options client_open = {})
+                           open_options client_open = {})
       : client(std::move(client_cfg), p, std::move(client_open)),
         server(std::move(server_cfg), p) {}
 
