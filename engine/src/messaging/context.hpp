@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "amqp/codec/writer.hpp"
@@ -74,6 +75,9 @@ struct connection_context : std::enable_shared_from_this<connection_context> {
   endpoint_flags flags;
   bool ever_opened = false;     // a peer's open arrived on some transport
   bool transport_up = false;    // between transport_started and transport_ended
+  // This side's open went out on the current transport: sessions can begin. A client's waits
+  // for SASL to succeed (the engine keeps it until then and refuses begins meanwhile).
+  bool open_sent = false;
   bool finished = false;
   bool in_dispatch = false;
   bool output_signalled = false;
@@ -86,6 +90,10 @@ struct connection_context : std::enable_shared_from_this<connection_context> {
   std::unordered_map<link_handle, std::uint32_t> link_of;  // engine handle -> record
   std::unordered_map<session_handle, std::uint32_t> session_of;
   std::vector<std::uint32_t> consumed_credit;  // receivers to top up after this dispatch
+  // Sent deliveries whose outcome the peer gave before settling (rcv-settle-mode second, or a
+  // receiver that settles later): their on_accepted (...) was called, not to be repeated when
+  // the settlement comes with the same outcome.
+  std::unordered_set<delivery_handle> outcome_reported;
   // Links detached in this dispatch: the engine may still report their deliveries in doubt.
   std::vector<std::pair<link_handle, std::uint32_t>> retired_links;
 
@@ -100,6 +108,9 @@ struct connection_context : std::enable_shared_from_this<connection_context> {
   std::unordered_map<delivery_handle, amqp::sender::outcome_callback> outcome_waiters;
   // Calls and forgets the waiter of `d`, if any.
   void complete_outcome(delivery_handle d, std::error_code ec, const delivery_state& state);
+  // The on_message call under way: its event's views point into the delivery's payload.
+  messaging_event* delivering = nullptr;
+  delivery_handle delivering_handle;
 
   // --- handles --------------------------------------------------------------------------------
   amqp::connection connection_handle() { return amqp::connection(shared_from_this()); }
@@ -121,6 +132,8 @@ struct connection_context : std::enable_shared_from_this<connection_context> {
   std::uint32_t add_link(std::uint32_t session, amqp::role r, std::string_view address,
                          const sender_options* so, const receiver_options* ro);
   void begin(std::uint32_t session);   // on the current transport, when it can
+  void begin_pending();                // the sessions opened while the open was not out
+  void send_open();                    // this side's open, and what waited for it
   void attach(std::uint32_t link);     // on the current transport, when it can
   void answer_link(std::uint32_t link);  // a peer's attach, with the record's options
   link_options make_link_options(const link_record& l) const;
@@ -129,8 +142,10 @@ struct connection_context : std::enable_shared_from_this<connection_context> {
   void close_connection(std::optional<condition> error);
   // A command outside dispatch() made output: tell the binding once.
   void touched();
-  // A link's failure before or without the engine: reported at once through the handler.
+  // A link's failure before or without the engine (an attach refused by the engine, no
+  // anonymous relay): closed at once, reported inside dispatch or as posted work.
   void fail_link(std::uint32_t link, condition error);
+  void report_link_failure(std::uint32_t link, condition error);
 
   // --- the transport (driver.cpp) -------------------------------------------------------------
   engine_config make_engine_config();
@@ -156,8 +171,12 @@ struct connection_context : std::enable_shared_from_this<connection_context> {
   void on_transport_closed(const transport_closed& ev);
   void on_sasl_request(const sasl_auth_requested& ev);
   void top_up_credit();
+  // The delivery is about to be settled (its payload freed): the on_message event under way
+  // for it copies its message first, and its views go.
+  void before_settle(delivery_handle d);
   void report_transport_error(const condition& error);
   void report_disconnected();
+  void report_closed();  // on_connection_closed, without an error
   void forget_transport_endpoints();
 };
 

@@ -34,6 +34,9 @@ void connection_context::dispatch() {
   top_up_credit();
   retired_links.clear();
   in_dispatch = false;
+  // The binding writes what a dispatch made right after it: the signal is armed again
+  // (connection_driver::on_output).
+  output_signalled = false;
 }
 
 void connection_context::handle(const event& ev) {
@@ -54,7 +57,13 @@ void connection_context::handle(const event& ev) {
                  [&](const idle_timeout_expired&) {},  // transport_closed names it
                  [&](const transport_closed& e) { on_transport_closed(e); },
                  [&](const sasl_auth_requested& e) { on_sasl_request(e); },
-                 [&](const sasl_authenticated&) {},
+                 [&](const sasl_authenticated&) {
+                   // A client's open went out behind the SASL outcome: sessions follow it.
+                   if (side == engine_role::client && !open_sent) {
+                     open_sent = true;
+                     begin_pending();
+                   }
+                 },
              },
              ev);
 }
@@ -73,6 +82,13 @@ void connection_context::report_disconnected() {
   handler->on_disconnected(e);
 }
 
+void connection_context::report_closed() {
+  flags.reported_closed = true;
+  messaging_event e = make_event();
+  e.connection_ = connection_handle();
+  handler->on_connection_closed(e);
+}
+
 // --- connection ---------------------------------------------------------------------------------
 
 void connection_context::on_peer_opened() {
@@ -86,10 +102,7 @@ void connection_context::on_peer_opened() {
   else
     handler->on_connection_opened(e);
   ever_opened = true;
-  if (side == engine_role::server && !flags.local_open && !flags.local_closed) {
-    flags.local_open = true;
-    (void)engine->open(make_open_options());
-  }
+  if (side == engine_role::server && !flags.local_open && !flags.local_closed) send_open();
   // Senders for the anonymous relay waited for the peer's capabilities.
   for (std::uint32_t i = 0; i < links.size(); ++i)
     if (links[i].wait_for_peer_open && links[i].flags.local_open && !links[i].engine.is_set() &&
@@ -211,13 +224,16 @@ void connection_context::on_peer_ended(const peer_ended_session& ev) {
   }
   session_of.erase(it);
   s.engine = {};
-  // Its links ended with it.
-  for (link_record& l : links)
-    if (l.session == id && l.engine.is_set()) {
-      link_of.erase(l.engine);
-      l.engine = {};
-      l.flags.local_closed = l.flags.remote_closed = true;
-    }
+  // Its links ended with it; what they sent unsettled is reported in doubt (the engine's
+  // events for that follow in this dispatch).
+  for (std::uint32_t i = 0; i < links.size(); ++i) {
+    link_record& l = links[i];
+    if (l.session != id || !l.engine.is_set()) continue;
+    retired_links.emplace_back(l.engine, i);
+    link_of.erase(l.engine);
+    l.engine = {};
+    l.flags.local_closed = l.flags.remote_closed = true;
+  }
   messaging_event e = make_event();
   e.connection_ = connection_handle();
   e.session_ = session_handle_of(id);
@@ -270,7 +286,7 @@ void connection_context::on_peer_detached(const peer_detached& ev) {
   const std::uint32_t id = it->second;
   link_record& l = links[id];
   l.flags.remote_closed = true;
-  if (ev.error) l.flags.error = ev.error;
+  if (ev.error && !l.flags.reported_closed) l.flags.error = ev.error;
   if (!l.flags.local_closed) {
     l.flags.local_closed = true;
     (void)(ev.closed ? engine->close_link(l.engine) : engine->detach(l.engine));
@@ -278,6 +294,8 @@ void connection_context::on_peer_detached(const peer_detached& ev) {
   retired_links.emplace_back(l.engine, id);
   link_of.erase(it);
   l.engine = {};
+  // A link this side failed was reported then (fail_link); the peer's answer adds nothing.
+  if (l.flags.reported_closed) return;
   messaging_event e = make_event();
   e.connection_ = connection_handle();
   set_link(e, id);
@@ -353,7 +371,10 @@ void connection_context::on_transfer(const transfer_received& ev) {
   set_link(e, id);
   e.delivery_ = delivery_of(id, ev.delivery);
   e.view_ = &*view;
+  delivering = &e;
+  delivering_handle = ev.delivery;
   handler->on_message(e);
+  delivering = nullptr;
 
   const delivery_status* d = engine->delivery(ev.delivery);
   if (!d || d->settled) return;  // the application settled it
@@ -362,10 +383,20 @@ void connection_context::on_transfer(const transfer_received& ev) {
     // Sent settled (at most once): nothing to tell the sender; the engine lets it go.
     (void)engine->settle(ev.delivery);
   } else if (o.auto_accept && d->state.kind == delivery_state::type::none) {
-    (void)e.delivery_.accept();
+    // Without auto_settle the outcome is sent and the settling left to the application.
+    if (o.auto_settle)
+      (void)e.delivery_.accept();
+    else
+      (void)engine->update_state(ev.delivery, delivery_state::accepted());
   } else if (o.auto_settle && d->state.is_outcome()) {
     (void)e.delivery_.settle();
   }
+}
+
+void connection_context::before_settle(delivery_handle d) {
+  if (!delivering || delivering_handle != d) return;
+  (void)delivering->message();
+  delivering->view_ = nullptr;
 }
 
 void connection_context::on_disposition(const disposition_received& ev) {
@@ -379,20 +410,28 @@ void connection_context::on_disposition(const disposition_received& ev) {
   set_link(e, id);
   if (links[id].role == role::sender) {
     e.tracker_ = tracker_of(id, ev.delivery);
-    switch (d->remote_state.kind) {
-      case delivery_state::type::accepted: handler->on_accepted(e); break;
-      case delivery_state::type::rejected:
-        if (d->remote_state.error) e.error_ = *d->remote_state.error;
-        handler->on_rejected(e);
-        break;
-      case delivery_state::type::released: handler->on_released(e); break;
-      case delivery_state::type::modified: handler->on_modified(e); break;
-      default: break;
+    // An outcome is reported once: when it arrives, not again with the settlement.
+    bool report = d->remote_state.is_outcome();
+    if (report && !ev.settled)
+      report = outcome_reported.insert(ev.delivery).second;
+    else if (report)
+      report = outcome_reported.erase(ev.delivery) == 0;
+    if (report) {
+      switch (d->remote_state.kind) {
+        case delivery_state::type::accepted: handler->on_accepted(e); break;
+        case delivery_state::type::rejected:
+          if (d->remote_state.error) e.error_ = *d->remote_state.error;
+          handler->on_rejected(e);
+          break;
+        case delivery_state::type::released: handler->on_released(e); break;
+        case delivery_state::type::modified: handler->on_modified(e); break;
+        default: break;
+      }
     }
     if (!ev.settled) return;
+    // Before on_settled, which may settle (and free) the delivery.
+    complete_outcome(ev.delivery, {}, d->remote_state);
     handler->on_settled(e);
-    d = engine->delivery(ev.delivery);
-    if (d) complete_outcome(ev.delivery, {}, d->remote_state);
     d = engine->delivery(ev.delivery);
     if (d && !d->settled && links[id].sender.auto_settle) (void)engine->settle(ev.delivery);
     return;
@@ -446,6 +485,7 @@ void connection_context::forget_transport_endpoints() {
   // Every unsettled delivery was reported in doubt by now; a waiter left would never be called.
   for (auto& [d, callback] : outcome_waiters) callback(make_error_code(errc::in_doubt), {});
   outcome_waiters.clear();
+  flags.remote_open = false;  // a reconnect waits for the peer's open again
   link_of.clear();
   session_of.clear();
   for (session_record& s : sessions) {
@@ -464,6 +504,7 @@ void connection_context::forget_transport_endpoints() {
   }
   consumed_credit.clear();
   for (link_record& l : links) l.credit_listed = false;
+  outcome_reported.clear();
 }
 
 }  // namespace amqp::detail

@@ -100,24 +100,22 @@ void connection_context::start_transport() {
   link_of.clear();
   session_of.clear();
   flags.remote_open = flags.remote_closed = false;
+  open_sent = false;
   if (side == engine_role::server) return;  // the client speaks first; the server answers
 
-  flags.local_open = true;
-  (void)engine->open(make_open_options());
-  // What the application opened comes back: sessions begun again, links attached again by
-  // name (the peer may resume their state), all pipelined behind the open.
-  for (std::uint32_t i = 0; i < sessions.size(); ++i) {
-    session_record& s = sessions[i];
+  // What the application opened comes back: sessions begun again once the open is out, links
+  // attached again by name (the peer may resume their state) once their session is.
+  for (session_record& s : sessions) {
     s.engine = {};
+    s.answered = false;
     s.flags.remote_open = false;
-    if (!s.flags.local_closed && !s.peer_began) begin(i);
   }
-  for (std::uint32_t i = 0; i < links.size(); ++i) {
-    link_record& l = links[i];
+  for (link_record& l : links) {
     l.engine = {};
     l.answered = false;
     l.flags.remote_open = false;
   }
+  send_open();
 }
 
 std::optional<connect_attempt> connection_context::next_attempt() {
@@ -141,8 +139,27 @@ std::optional<connect_attempt> connection_context::next_attempt() {
 connection_driver::connection_driver(std::shared_ptr<detail::connection_context> ctx) noexcept
     : ctx_(std::move(ctx)) {}
 connection_driver::connection_driver(connection_driver&&) noexcept = default;
-connection_driver& connection_driver::operator=(connection_driver&&) noexcept = default;
-connection_driver::~connection_driver() = default;
+
+connection_driver& connection_driver::operator=(connection_driver&& other) noexcept {
+  if (this != &other) {
+    release();
+    ctx_ = std::move(other.ctx_);
+  }
+  return *this;
+}
+
+connection_driver::~connection_driver() { release(); }
+
+void connection_driver::release() noexcept {
+  if (!ctx_) return;
+  // The binding is done with this connection: the handles the application keeps answer as
+  // for a closed one, and nothing calls into the binding's hooks any more.
+  ctx_->transport_up = false;
+  ctx_->finished = true;
+  ctx_->output_hook = nullptr;
+  ctx_->post_hook = nullptr;
+  ctx_.reset();
+}
 
 connection_driver connection_driver::client(container& c, messaging_handler& h, url address,
                                             connection_options options) {
@@ -190,6 +207,7 @@ std::optional<connect_attempt> connection_driver::connect_failed(std::string_vie
   ctx_->report_transport_error(detail::make_condition(
       "amqp:connection:forced",
       "cannot connect to " + ctx_->address.host_port() + ": " + std::string(reason)));
+  ctx_->report_disconnected();
   return ctx_->next_attempt();
 }
 
@@ -210,6 +228,9 @@ std::optional<connect_attempt> connection_driver::transport_ended(time_point now
     c.dispatch();
     c.forget_transport_endpoints();
     c.transport_up = false;
+    // The application closed it and the peer's close never came (the transport failed, or the
+    // close timed out, or it was given during SASL): the close is over all the same.
+    if (c.flags.local_closed && !c.flags.reported_closed) c.report_closed();
     c.report_disconnected();
   }
   return c.next_attempt();
@@ -244,6 +265,26 @@ std::string random_uuid() {
   return out;
 }
 
+// A listen address: a URL, whose port may also be 0 ("any free port"), which parse_url refuses
+// for a connection. The ":0" is read as a placeholder port, and the port set back to 0.
+result<url, url_error> parse_listen_address(std::string_view text) {
+  auto u = parse_url(text);
+  if (u) return u;
+  const std::string t(text);
+  for (std::size_t pos = t.find(":0"); pos != std::string::npos; pos = t.find(":0", pos + 1)) {
+    const std::size_t after = pos + 2;
+    if (after != t.size() && t[after] != '/') continue;
+    std::string other = t;
+    other.replace(pos, 2, ":1");
+    auto v = parse_url(other);
+    if (v && v->port == 1) {
+      v->port = 0;
+      return v;
+    }
+  }
+  return u;
+}
+
 }  // namespace
 
 container::container(messaging_handler& handler, std::string id)
@@ -266,7 +307,7 @@ connection container::connect(std::string_view address, const connection_options
 result<listener, std::string> container::listen(std::string_view address,
                                                  const connection_options& options,
                                                  messaging_handler* handler) {
-  auto u = parse_url(address);
+  auto u = parse_listen_address(address);
   if (!u) return "invalid listen address: " + u.error().message;
   return listen(*u, options, handler);
 }

@@ -14,6 +14,13 @@ connection_engine* engine_of(const std::shared_ptr<connection_context>& ctx) {
   return ctx && ctx->transport_up ? ctx->engine.get() : nullptr;
 }
 
+// Whether the connection is over: closed both ways, or nothing more will happen on it (a
+// failed or abandoned one). Its sessions and links are then closed too, whatever their own
+// records say.
+bool over(const connection_context& c) {
+  return c.finished || (c.flags.local_closed && c.flags.remote_closed);
+}
+
 }  // namespace
 
 // --- connection ---------------------------------------------------------------------------------
@@ -21,7 +28,8 @@ connection_engine* engine_of(const std::shared_ptr<connection_context>& ctx) {
 amqp::container& connection::container() const noexcept { return *ctx_->owner; }
 
 endpoint_state connection::state() const noexcept {
-  return ctx_ ? ctx_->flags.state() : endpoint_state::closed;
+  if (!ctx_ || over(*ctx_)) return endpoint_state::closed;
+  return ctx_->flags.state();
 }
 
 const std::string& connection::container_id() const noexcept {
@@ -70,11 +78,8 @@ std::optional<condition> connection::error() const {
 
 void connection::open() {
   if (!ctx_ || ctx_->flags.local_open || ctx_->flags.local_closed) return;
-  ctx_->flags.local_open = true;
-  if (connection_engine* e = engine_of(ctx_)) {
-    (void)e->open(ctx_->make_open_options());
-    ctx_->touched();
-  }
+  ctx_->send_open();
+  ctx_->touched();
 }
 
 void connection::close(std::optional<condition> error) {
@@ -112,7 +117,8 @@ bool connection::post(std::function<void()> work) const {
 amqp::connection session::connection() const { return amqp::connection(ctx_); }
 
 endpoint_state session::state() const noexcept {
-  return ctx_ ? ctx_->sessions[id_].flags.state() : endpoint_state::closed;
+  if (!ctx_ || over(*ctx_)) return endpoint_state::closed;
+  return ctx_->sessions[id_].flags.state();
 }
 
 const session_status* session::status() const noexcept {
@@ -160,7 +166,8 @@ amqp::session link::session() const {
 }
 
 endpoint_state link::state() const noexcept {
-  return ctx_ ? ctx_->links[id_].flags.state() : endpoint_state::closed;
+  if (!ctx_ || over(*ctx_)) return endpoint_state::closed;
+  return ctx_->links[id_].flags.state();
 }
 
 amqp::role link::role() const noexcept { return ctx_ ? ctx_->links[id_].role : role::sender; }
@@ -306,10 +313,12 @@ std::error_code settle_with(const std::shared_ptr<connection_context>& ctx, std:
   // Under rcv-settle-mode second a receiver states its outcome and settles once the sender
   // has (spec Part 2, 2.6.12); the driver settles it when the sender's settlement arrives.
   if (l && l->role == role::receiver && l->rcv_settle_mode == receiver_settle_mode::second &&
-      !s->remote_settled && state.kind != delivery_state::type::none)
+      !s->remote_settled && state.kind != delivery_state::type::none) {
     ec = e->update_state(d, state);
-  else
+  } else {
+    ctx->before_settle(d);
     ec = e->settle(d, state);
+  }
   if (!ec) ctx->touched();
   return ec;
 }

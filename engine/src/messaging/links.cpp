@@ -51,7 +51,8 @@ std::uint32_t connection_context::ensure_default_session() {
 void connection_context::begin(std::uint32_t id) {
   session_record& s = sessions[id];
   s.flags.local_open = true;
-  if (!transport_up || s.answered || flags.local_closed || s.flags.local_closed) return;
+  if (!transport_up || !open_sent || s.answered || flags.local_closed || s.flags.local_closed)
+    return;
   if (s.peer_began) {
     // The peer's begin is answered on the channel it chose.
     if (!engine->begin_session(s.engine, s.options)) s.answered = true;
@@ -69,6 +70,22 @@ void connection_context::begin(std::uint32_t id) {
   s.answered = true;
   session_of[*h] = id;
   touched();
+}
+
+void connection_context::begin_pending() {
+  for (std::uint32_t i = 0; i < sessions.size(); ++i) {
+    const session_record& s = sessions[i];
+    if (s.flags.local_open && !s.answered && !s.flags.local_closed && !s.peer_began) begin(i);
+  }
+}
+
+void connection_context::send_open() {
+  flags.local_open = true;
+  if (!transport_up) return;
+  (void)engine->open(make_open_options());
+  // A client's open waits for SASL, if any; a server opens after the client authenticated.
+  open_sent = side == engine_role::server || !options.sasl_enabled;
+  if (open_sent) begin_pending();
 }
 
 std::uint32_t connection_context::add_link(std::uint32_t session, role r, std::string_view addr,
@@ -157,7 +174,9 @@ void connection_context::attach(std::uint32_t id) {
   l.flags.local_open = true;
   if (!transport_up || l.engine.is_set() || l.flags.local_closed || flags.local_closed) return;
   session_record& s = sessions[l.session];
-  if (!s.engine.is_set() || !s.flags.remote_open) return;  // attached once the session is begun
+  // Attached once the session is begun both ways (a server's answer to the peer's begin goes
+  // out after on_session_opened).
+  if (!s.engine.is_set() || !s.flags.remote_open || !s.answered) return;
   if (l.wait_for_peer_open) {
     const open_fields* o = engine->remote_open();
     if (!o) return;  // attached when the peer's open shows its capabilities
@@ -192,7 +211,13 @@ void connection_context::answer_link(std::uint32_t id) {
   if (l.answered || !transport_up || !l.engine.is_set()) return;
   l.flags.local_open = true;
   l.answered = true;
-  if (std::error_code ec = engine->attach(l.engine, make_link_options(l))) {
+  link_options o = make_link_options(l);
+  // The node at this end: a dynamic one the peer asked for needs an address, which this side
+  // must give (spec Part 3, 3.5.3 and 3.5.4), unless the application gave one.
+  std::optional<terminus>& node = l.role == role::sender ? o.source : o.target;
+  if (node && node->dynamic && !node->address) node->address = owner->make_link_name();
+  if (node && node->address) l.address = *node->address;
+  if (std::error_code ec = engine->attach(l.engine, o)) {
     fail_link(id, make_condition("amqp:internal-error",
                                  "cannot answer link '" + l.name + "': " + ec.message()));
     return;
@@ -206,16 +231,26 @@ void connection_context::fail_link(std::uint32_t id, condition error) {
   link_record& l = links[id];
   l.flags.local_closed = l.flags.remote_closed = true;
   l.flags.error = error;
+  l.flags.reported_closed = true;  // the peer's detach, if one comes, is not reported again
   if (l.engine.is_set() && transport_up) {
     (void)engine->close_link(l.engine, error);
     touched();
   }
-  // Reported when the handler can take it: now inside dispatch, else on the next one.
+  // Reported when the handler can take it: now inside dispatch; otherwise the application is
+  // still inside the call that failed (open_sender from a scheduled task), and hears of it
+  // once that returned, as work posted to the connection's thread.
+  if (!in_dispatch && post_hook) {
+    auto self = shared_from_this();
+    if (post_hook([self, id, error] { self->report_link_failure(id, error); })) return;
+  }
+  report_link_failure(id, std::move(error));
+}
+
+void connection_context::report_link_failure(std::uint32_t id, condition error) {
   messaging_event e = make_event();
   e.connection_ = connection_handle();
   set_link(e, id);
   e.error_ = std::move(error);
-  links[id].flags.reported_closed = true;
   handler->on_link_error(e);
   handler->on_link_closed(e);
 }
@@ -265,6 +300,7 @@ void connection_context::close_connection(std::optional<condition> error) {
     // (spec Part 2, 2.4.1: a close must follow an open).
     flags.local_open = true;
     (void)engine->open(make_open_options());
+    open_sent = true;
   }
   (void)engine->close(std::move(error));
   touched();

@@ -56,6 +56,8 @@ class connection_driver {
 
   connection_driver(connection_driver&&) noexcept;
   connection_driver& operator=(connection_driver&&) noexcept;
+  // A driver given up (destroyed or assigned over) ends its connection for the application:
+  // the handles it keeps answer as for a closed one, and the hooks are not called again.
   ~connection_driver();
 
   amqp::connection connection() const;
@@ -96,6 +98,7 @@ class connection_driver {
 
  private:
   explicit connection_driver(std::shared_ptr<detail::connection_context> ctx) noexcept;
+  void release() noexcept;
   std::shared_ptr<detail::connection_context> ctx_;
 };
 

@@ -51,9 +51,11 @@ class messaging_event {
   amqp::link link() const;
   amqp::tracker tracker() const { return tracker_; }
   amqp::delivery delivery() const { return delivery_; }
-  // The received message, decoded on first use (on_message only). Valid during the call.
+  // The received message, decoded on first use (on_message only). Valid during the call, also
+  // after the handler settled the delivery.
   const amqp::message& message() const;
-  // The same without copying: views into the delivery's payload.
+  // The same without copying: views into the delivery's payload, valid during the call until
+  // the delivery is settled (null from then on).
   const message_view* view() const noexcept;
   // The condition of an error or close event, if any.
   const std::optional<condition>& error() const noexcept { return error_; }

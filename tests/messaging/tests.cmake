@@ -1,0 +1,3 @@
+# The messaging folder: its tests run connections through the I/O-free test container in
+# memory_container.cpp.
+target_sources(messaging_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/memory_container.cpp)
