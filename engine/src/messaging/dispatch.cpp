@@ -429,8 +429,9 @@ void connection_context::on_disposition(const disposition_received& ev) {
       }
     }
     if (!ev.settled) return;
-    // Before on_settled, which may settle (and free) the delivery.
-    complete_outcome(ev.delivery, {}, d->remote_state);
+    // Before on_settled, which may settle (and free) the delivery, as on_accepted ... may have.
+    if (const delivery_status* now = engine->delivery(ev.delivery))
+      complete_outcome(ev.delivery, {}, now->remote_state);
     handler->on_settled(e);
     d = engine->delivery(ev.delivery);
     if (d && !d->settled && links[id].sender.auto_settle) (void)engine->settle(ev.delivery);

@@ -350,7 +350,16 @@ bool tracker::settled() const noexcept {
   return !e || !e->delivery(delivery_);
 }
 
-std::error_code tracker::settle() { return settle_with(ctx_, epoch_, delivery_, {}); }
+std::error_code tracker::settle() {
+  // An async_send waiting on it completes now: with the outcome if one came, else in doubt.
+  if (connection_engine* e = live_engine(ctx_, epoch_))
+    if (const delivery_status* s = e->delivery(delivery_))
+      ctx_->complete_outcome(delivery_, s->remote_state.is_outcome()
+                                            ? std::error_code()
+                                            : make_error_code(errc::in_doubt),
+                             s->remote_state);
+  return settle_with(ctx_, epoch_, delivery_, {});
+}
 
 amqp::receiver delivery::receiver() const {
   return ctx_ ? ctx_->receiver_of(link_) : amqp::receiver();
