@@ -1,0 +1,408 @@
+#!/usr/bin/python3
+"""The example programs, run for real over loopback TCP: against the example broker, against
+each other, and with Qpid Proton's example programs and brokers in both directions.
+
+    examples.py BUILD_DIR CASE        (ctest runs one CASE per test; `list` names them)
+
+Each case starts what it needs on free 127.0.0.1 ports, checks what the programs print and how
+they exit, and stops everything it started. A case that needs a peer this machine lacks
+(Proton's Python binding or example programs) exits with status 77, which ctest reports as
+skipped, and says what is missing.
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+SKIP = 77
+PYTHON = "/usr/bin/python3"
+PROTON_PY = "/usr/share/proton/examples/python"
+TIMEOUT = 60
+
+
+class Failure(Exception):
+    pass
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def skip(why):
+    print("skipped: " + why)
+    sys.exit(SKIP)
+
+
+def need_proton_python():
+    try:
+        subprocess.run([PYTHON, "-c", "import proton"], check=True, capture_output=True)
+    except (OSError, subprocess.CalledProcessError):
+        skip("Qpid Proton's Python binding is missing (Debian's python3-qpid-proton)")
+    if not os.path.isdir(PROTON_PY):
+        skip(PROTON_PY + " is missing (Debian's libqpid-proton11-dev-examples)")
+
+
+class Harness:
+    def __init__(self, build):
+        self.bin = os.path.join(build, "examples")
+        self.build = build
+        self.started = []
+        self.work = tempfile.mkdtemp(prefix="amqp-examples-")
+
+    # --- processes ---------------------------------------------------------------------------
+
+    def start(self, argv, name):
+        """Starts a long-running program; its output goes to WORK/NAME.out."""
+        out = open(os.path.join(self.work, name + ".out"), "w+")
+        p = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, text=True,
+                             start_new_session=True)
+        p.name, p.out = name, out
+        self.started.append(p)
+        return p
+
+    def output(self, p):
+        p.out.flush()
+        with open(p.out.name) as f:
+            return f.read()
+
+    def wait_for_line(self, p, pattern, timeout=20):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            m = re.search(pattern, self.output(p))
+            if m:
+                return m
+            if p.poll() is not None:
+                raise Failure("%s exited with %s before printing /%s/:\n%s"
+                              % (p.name, p.returncode, pattern, self.output(p)))
+            time.sleep(0.05)
+        raise Failure("%s did not print /%s/ within %ss:\n%s"
+                      % (p.name, pattern, timeout, self.output(p)))
+
+    def run(self, argv, expect_status=0, timeout=TIMEOUT):
+        """Runs a program to its end; returns its stdout (stderr is shown on failure)."""
+        try:
+            r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired as e:
+            raise Failure("%s did not finish within %ss; it printed:\n%s%s"
+                          % (" ".join(argv), timeout, e.stdout or "", e.stderr or ""))
+        if r.returncode != expect_status:
+            raise Failure("%s exited with %s (expected %s):\n%s%s"
+                          % (" ".join(argv), r.returncode, expect_status, r.stdout, r.stderr))
+        return r.stdout
+
+    def finish(self, p, timeout=TIMEOUT):
+        try:
+            p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise Failure("%s did not finish within %ss:\n%s" % (p.name, timeout, self.output(p)))
+        return self.output(p)
+
+    def stop_all(self):
+        for p in self.started:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
+                    os.killpg(p.pid, signal.SIGKILL)
+                    p.wait()
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    # --- peers -------------------------------------------------------------------------------
+
+    def example(self, name, *args):
+        return [os.path.join(self.bin, name)] + list(args)
+
+    def proton(self, name, *args):
+        return [PYTHON, os.path.join(PROTON_PY, name)] + list(args)
+
+    def broker(self, *args, port=0):
+        """Our example broker; returns (process, port)."""
+        p = self.start(self.example("broker", "-a", "127.0.0.1:%d" % port, *args), "broker")
+        m = self.wait_for_line(p, r"broker listening on [^\s]+:(\d+)")
+        return p, int(m.group(1))
+
+    def proton_broker(self):
+        """Qpid Proton's Python example broker on a free port."""
+        need_proton_python()
+        port = free_port()
+        p = self.start(self.proton("broker.py", "-a", "127.0.0.1:%d" % port), "proton-broker")
+        wait_for_port(port, p, self)
+        return p, port
+
+
+def wait_for_port(port, p, h, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        if p.poll() is not None:
+            raise Failure("%s exited with %s:\n%s" % (p.name, p.returncode, h.output(p)))
+        time.sleep(0.05)
+    raise Failure("nothing listens on port %d after %ss" % (port, timeout))
+
+
+def expect_lines(text, expected, what):
+    lines = [l for l in text.splitlines() if l.strip()]
+    if lines != expected:
+        raise Failure("%s printed:\n%s\nexpected:\n%s" % (what, "\n".join(lines), "\n".join(expected)))
+
+
+def sequence_lines(n, style="amqp"):
+    if style == "python":
+        return ["{'sequence': %d}" % i for i in range(1, n + 1)]
+    return ['{"sequence": long %d}' % i for i in range(1, n + 1)]
+
+
+CASES = {}
+
+
+def case(fn):
+    CASES[fn.__name__] = fn
+    return fn
+
+
+# --- our programs through our broker ---------------------------------------------------------
+
+@case
+def helloworld(h):
+    _, port = h.broker()
+    expect_lines(h.run(h.example("helloworld", "-a", "127.0.0.1:%d/examples" % port)),
+                 ["Hello World!"], "helloworld")
+
+
+@case
+def send_recv(h):
+    _, port = h.broker()
+    url = "127.0.0.1:%d/examples" % port
+    expect_lines(h.run(h.example("send", "-a", url, "-m", "1000")), ["all messages confirmed"], "send")
+    expect_lines(h.run(h.example("recv", "-a", url, "-m", "1000")), sequence_lines(1000), "recv")
+
+
+@case
+def send_recv_at_most_once(h):
+    _, port = h.broker()
+    url = "127.0.0.1:%d/examples" % port
+    # The receiver first, so that nothing sent settled can be dropped for want of a consumer.
+    r = h.start(h.example("recv", "-a", url, "-m", "100", "--at-most-once"), "recv")
+    time.sleep(0.5)
+    expect_lines(h.run(h.example("send", "-a", url, "-m", "100", "--at-most-once")),
+                 ["all messages confirmed"], "send")
+    expect_lines(h.finish(r), sequence_lines(100), "recv")
+
+
+@case
+def client_server(h):
+    _, port = h.broker()
+    url = "127.0.0.1:%d/examples" % port
+    s = h.start(h.example("server", "-a", url), "server")
+    h.wait_for_line(s, "server connected")
+    out = h.run(h.example("client", "-a", url))
+    expect_lines(out, [
+        "Twas brillig, and the slithy toves => TWAS BRILLIG, AND THE SLITHY TOVES",
+        "Did gire and gymble in the wabe. => DID GIRE AND GYMBLE IN THE WABE.",
+        "All mimsy were the borogroves, => ALL MIMSY WERE THE BOROGROVES,",
+        "And the mome raths outgrabe. => AND THE MOME RATHS OUTGRABE.",
+    ], "client")
+
+
+@case
+def selected_recv(h):
+    _, port = h.broker()
+    url = "127.0.0.1:%d/colours" % port
+    expect_lines(h.run(h.example("colour_send", "-a", url, "-m", "10")),
+                 ["all messages confirmed"], "colour_send")
+    expect_lines(h.run(h.example("selected_recv", "-a", url, "-m", "5")),
+                 ["green %d" % i for i in (2, 4, 6, 8, 10)], "selected_recv")
+
+
+@case
+def direct(h):
+    port = free_port()
+    url = "127.0.0.1:%d/examples" % port
+    r = h.start(h.example("direct_recv", "-a", url, "-m", "100"), "direct_recv")
+    h.wait_for_line(r, "listening on")
+    expect_lines(h.run(h.example("send", "-a", url, "-m", "100")), ["all messages confirmed"], "send")
+    out = h.finish(r)
+    expect_lines(out.splitlines()[1:], sequence_lines(100), "direct_recv")
+
+    port = free_port()
+    url = "127.0.0.1:%d/examples" % port
+    s = h.start(h.example("direct_send", "-a", url, "-m", "100"), "direct_send")
+    h.wait_for_line(s, "listening on")
+    expect_lines(h.run(h.example("recv", "-a", url, "-m", "100")), sequence_lines(100), "recv")
+    if "all messages confirmed" not in h.finish(s):
+        raise Failure("direct_send did not confirm every message:\n" + h.output(s))
+
+
+@case
+def reliable_send_across_restart(h):
+    """The receiving peer is killed in the middle of a reliable send and started again on the
+    same port: the sender reconnects, resends what was in doubt, and every message arrives
+    at least once (the receivers' outputs together hold every sequence number)."""
+    port = free_port()
+    url = "127.0.0.1:%d/examples" % port
+    total = 20000
+    first = h.start(h.example("direct_recv", "-a", url, "-m", "0"), "direct_recv-1")
+    h.wait_for_line(first, "listening on")
+    sender = h.start(h.example("send", "-a", url, "-m", str(total)), "send")
+    # Kill the receiver once a part of the messages went through.
+    h.wait_for_line(first, r'"sequence": long 2000\b', timeout=30)
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+    time.sleep(0.3)  # the sender sees the loss and backs off
+    second = h.start(h.example("direct_recv", "-a", url, "-m", "0"), "direct_recv-2")
+    h.wait_for_line(second, "listening on")
+    out = h.finish(sender, timeout=90)
+    if "all messages confirmed" not in out:
+        raise Failure("send did not confirm every message:\n" + out)
+    if "reconnecting" not in out:
+        raise Failure("send never saw the connection drop:\n" + out)
+    seen = set()
+    for p in (first, second):
+        for m in re.finditer(r'"sequence": long (\d+)', h.output(p)):
+            seen.add(int(m.group(1)))
+    missing = sorted(set(range(1, total + 1)) - seen)
+    if missing:
+        raise Failure("%d messages never arrived, the first %s" % (len(missing), missing[:10]))
+
+
+# --- Qpid Proton's Python examples against our broker ----------------------------------------
+
+@case
+def proton_simple_send_recv_via_our_broker(h):
+    need_proton_python()
+    _, port = h.broker()
+    url = "127.0.0.1:%d/examples" % port
+    expect_lines(h.run(h.proton("simple_send.py", "-a", url, "-m", "100")),
+                 ["all messages confirmed"], "simple_send.py")
+    expect_lines(h.run(h.proton("simple_recv.py", "-a", url, "-m", "100")),
+                 sequence_lines(100, "python"), "simple_recv.py")
+
+
+@case
+def proton_client_server_via_our_broker(h):
+    need_proton_python()
+    _, port = h.broker()
+    url = "127.0.0.1:%d/examples" % port
+    s = h.start(h.proton("server.py", "-a", url), "server.py")
+    time.sleep(1.0)  # server.py prints nothing when ready
+    out = h.run(h.proton("client.py", "-a", url))
+    expect_lines(out, [
+        "Twas brillig, and the slithy toves => TWAS BRILLIG, AND THE SLITHY TOVES",
+        "Did gire and gymble in the wabe. => DID GIRE AND GYMBLE IN THE WABE.",
+        "All mimsy were the borogroves, => ALL MIMSY WERE THE BOROGROVES,",
+        "And the mome raths outgrabe. => AND THE MOME RATHS OUTGRABE.",
+    ], "client.py")
+    if s.poll() is not None:
+        raise Failure("server.py ended early:\n" + h.output(s))
+
+
+@case
+def proton_selected_recv_via_our_broker(h):
+    need_proton_python()
+    _, port = h.broker()
+    url = "127.0.0.1:%d/colours" % port
+    expect_lines(h.run(h.proton("colour_send.py", "-a", url, "-m", "10")),
+                 ["all messages confirmed"], "colour_send.py")
+    out = h.run(h.proton("selected_recv.py", "-a", url, "-m", "5"))
+    expect_lines(out, ["green %d" % i for i in (2, 4, 6, 8, 10)], "selected_recv.py")
+
+
+@case
+def proton_helloworld_via_our_broker(h):
+    # helloworld.py always connects to localhost:5672.
+    need_proton_python()
+    with socket.socket() as s:
+        if s.connect_ex(("127.0.0.1", 5672)) == 0:
+            skip("port 5672 is in use, and helloworld.py knows no other")
+    h.broker(port=5672)
+    expect_lines(h.run(h.proton("helloworld.py")), ["Hello World!"], "helloworld.py")
+
+
+# --- our programs against Qpid Proton's brokers and programs ----------------------------------
+
+@case
+def our_programs_via_proton_python_broker(h):
+    _, port = h.proton_broker()
+    url = "127.0.0.1:%d/examples" % port
+    expect_lines(h.run(h.example("send", "-a", url, "-m", "500")), ["all messages confirmed"], "send")
+    expect_lines(h.run(h.example("recv", "-a", url, "-m", "500")), sequence_lines(500), "recv")
+    s = h.start(h.example("server", "-a", url), "server")
+    h.wait_for_line(s, "server connected")
+    out = h.run(h.example("client", "-a", url))
+    if len(out.splitlines()) != 4 or "=> TWAS BRILLIG" not in out:
+        raise Failure("client printed:\n" + out)
+    expect_lines(h.run(h.example("helloworld", "-a", url)), ["Hello World!"], "helloworld")
+
+
+@case
+def our_programs_via_proton_cpp_broker(h):
+    broker = os.path.join(h.build, "tests", "proton-cpp-broker")
+    if not os.path.exists(broker):
+        skip("Qpid Proton's C++ example broker was not built (needs libqpid-proton-cpp12-dev "
+             "and libqpid-proton11-dev-examples)")
+    port = free_port()
+    p = h.start([broker, "-a", "127.0.0.1:%d" % port], "proton-cpp-broker")
+    wait_for_port(port, p, h)
+    url = "127.0.0.1:%d/examples" % port
+    expect_lines(h.run(h.example("send", "-a", url, "-m", "500")), ["all messages confirmed"], "send")
+    expect_lines(h.run(h.example("recv", "-a", url, "-m", "500")), sequence_lines(500), "recv")
+    s = h.start(h.example("server", "-a", url), "server")
+    h.wait_for_line(s, "server connected")
+    out = h.run(h.example("client", "-a", url))
+    if len(out.splitlines()) != 4 or "=> TWAS BRILLIG" not in out:
+        raise Failure("client printed:\n" + out)
+
+
+@case
+def direct_with_proton(h):
+    need_proton_python()
+    port = free_port()
+    url = "127.0.0.1:%d/examples" % port
+    r = h.start(h.example("direct_recv", "-a", url, "-m", "100"), "direct_recv")
+    h.wait_for_line(r, "listening on")
+    expect_lines(h.run(h.proton("simple_send.py", "-a", url, "-m", "100")),
+                 ["all messages confirmed"], "simple_send.py")
+    expect_lines(h.finish(r).splitlines()[1:], sequence_lines(100), "direct_recv")
+
+    port = free_port()
+    url = "127.0.0.1:%d/examples" % port
+    s = h.start(h.example("direct_send", "-a", url, "-m", "100"), "direct_send")
+    h.wait_for_line(s, "listening on")
+    expect_lines(h.run(h.proton("simple_recv.py", "-a", url, "-m", "100")),
+                 sequence_lines(100, "python"), "simple_recv.py")
+    if "all messages confirmed" not in h.finish(s):
+        raise Failure("direct_send did not confirm every message:\n" + h.output(s))
+
+
+def main():
+    if len(sys.argv) == 2 and sys.argv[1] == "list":
+        print("\n".join(CASES))
+        return 0
+    if len(sys.argv) != 3 or sys.argv[2] not in CASES:
+        print(__doc__, file=sys.stderr)
+        return 2
+    h = Harness(sys.argv[1])
+    try:
+        CASES[sys.argv[2]](h)
+    except Failure as e:
+        print("FAILED: %s" % e, file=sys.stderr)
+        return 1
+    finally:
+        h.stop_all()
+    print("passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
