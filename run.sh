@@ -41,7 +41,7 @@ build() {  # build PRESET
 cmd_demo() {
   need_packages "${BUILD_PACKAGES[@]}"
   build release
-  tools/demo.sh build/release
+  examples/demo.sh build/release
 }
 
 cmd_test() {

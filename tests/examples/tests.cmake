@@ -29,3 +29,7 @@ foreach(case ${AMQP_EXAMPLE_CASES})
 endforeach()
 # helloworld.py knows only localhost:5672.
 set_tests_properties(examples.proton_helloworld_via_our_broker PROPERTIES RUN_SERIAL ON)
+
+# ./run.sh demo, as it runs.
+add_test(NAME examples.demo COMMAND ${CMAKE_SOURCE_DIR}/examples/demo.sh ${CMAKE_BINARY_DIR})
+set_tests_properties(examples.demo PROPERTIES TIMEOUT 300)

@@ -18,8 +18,8 @@ foreach(script inspect_cli proton_interop)
   set_tests_properties(tools.${script} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
 endforeach()
 
-add_test(NAME tools.demo COMMAND ${CMAKE_CURRENT_LIST_DIR}/../../tools/demo.sh ${CMAKE_BINARY_DIR})
-set_tests_properties(tools.demo PROPERTIES TIMEOUT 300)
+add_test(NAME tools.inspect_tour COMMAND ${CMAKE_CURRENT_LIST_DIR}/../../tools/inspect_tour.sh ${CMAKE_BINARY_DIR})
+set_tests_properties(tools.inspect_tour PROPERTIES TIMEOUT 300)
 
 # amqp-bench memory moves a few thousand messages each way it can and prints NAME VALUE lines;
 # the run fails when any exchange fails. Its figures are for `./run.sh bench`, not for tests.

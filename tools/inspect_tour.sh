@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # A tour of amqp-inspect: encode a message and a whole connection with the library, look at
-# the bytes, decode them to text, and check that re-encoding gives the same bytes back.
+# the bytes, decode them to text, and check that re-encoding gives the same bytes back. (The
+# messaging demo, ./run.sh demo, is examples/demo.sh.)
 #
-#   tools/demo.sh BUILD_DIR        (./run.sh demo builds build/release and runs this)
+#   tools/inspect_tour.sh BUILD_DIR
 set -euo pipefail
 
-build=$(cd "${1:?usage: tools/demo.sh BUILD_DIR}" && pwd)
+build=$(cd "${1:?usage: tools/inspect_tour.sh BUILD_DIR}" && pwd)
 inspect_bin=$build/tools/amqp-inspect
 samples_bin=$build/tools/amqp-demo-samples
 for tool in "$inspect_bin" "$samples_bin"; do
