@@ -24,6 +24,7 @@ SKIP = 77
 PYTHON = "/usr/bin/python3"
 PROTON_PY = "/usr/share/proton/examples/python"
 TIMEOUT = 60
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 class Failure(Exception):
@@ -161,6 +162,26 @@ def sequence_lines(n, style="amqp"):
     if style == "python":
         return ["{'sequence': %d}" % i for i in range(1, n + 1)]
     return ['{"sequence": long %d}' % i for i in range(1, n + 1)]
+
+
+def make_pki(work):
+    """A CA, a server certificate for 127.0.0.1 and localhost, and a client certificate
+    (CN amqp-client), made with the openssl command; returns their paths."""
+    def openssl(*args):
+        subprocess.run(["openssl"] + list(args), check=True, capture_output=True, cwd=work)
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=test-ca",
+            "-keyout", "ca-key.pem", "-out", "ca.pem")
+    for name, cn, ext in (("server", "localhost",
+                           "subjectAltName=DNS:localhost,IP:127.0.0.1"),
+                          ("client", "amqp-client", "extendedKeyUsage=clientAuth")):
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + cn,
+                "-keyout", name + "-key.pem", "-out", name + ".csr")
+        with open(os.path.join(work, name + ".ext"), "w") as f:
+            f.write(ext + "\n")
+        openssl("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem",
+                "-CAcreateserial", "-days", "2", "-extfile", name + ".ext", "-out", name + ".pem")
+    return {k: os.path.join(work, k + ".pem") for k in
+            ("ca", "server", "server-key", "client", "client-key")}
 
 
 CASES = {}
@@ -383,6 +404,56 @@ def direct_with_proton(h):
                  sequence_lines(100, "python"), "simple_recv.py")
     if "all messages confirmed" not in h.finish(s):
         raise Failure("direct_send did not confirm every message:\n" + h.output(s))
+
+
+# --- TLS and SASL with Qpid Proton ------------------------------------------------------------
+
+@case
+def tls_external_with_proton_peer(h):
+    """Our send and recv over TLS to a Proton peer that requires a client certificate: SASL
+    EXTERNAL authenticates with it."""
+    need_proton_python()
+    pki = make_pki(h.work)
+    port = free_port()
+    peer = h.start([PYTHON, os.path.join(HERE, "proton_tls_peer.py"), "serve", str(port),
+                    pki["server"], pki["server-key"], pki["ca"]], "proton-tls-peer")
+    h.wait_for_line(peer, "listening")
+    url = "amqps://127.0.0.1:%d/examples" % port
+    tls = ["--ca", pki["ca"], "--cert", pki["client"], "--key", pki["client-key"],
+           "--mechs", "EXTERNAL"]
+    expect_lines(h.run(h.example("send", "-a", url, "-m", "100", *tls)),
+                 ["all messages confirmed"], "send")
+    expect_lines(h.run(h.example("recv", "-a", url, "-m", "100", *tls)), sequence_lines(100),
+                 "recv")
+    # Without a certificate the peer refuses the handshake, and the error says so.
+    r = subprocess.run(h.example("send", "-a", url, "-m", "1", "--ca", pki["ca"]),
+                       capture_output=True, text=True, timeout=5)
+    if "TLS" not in r.stderr:
+        raise Failure("send without a certificate printed:\n" + r.stdout + r.stderr)
+
+
+@case
+def tls_plain_proton_client_to_our_broker(h):
+    """A Proton client over TLS with SASL PLAIN against our broker checking a user file; our
+    recv takes the messages with SCRAM; a wrong password is refused."""
+    need_proton_python()
+    pki = make_pki(h.work)
+    users = os.path.join(h.work, "users")
+    with open(users, "w") as f:
+        f.write("alice:secret\n")
+    _, port = h.broker("--cert", pki["server"], "--key", pki["server-key"], "--users", users)
+    url = "amqps://127.0.0.1:%d/examples" % port
+    out = h.run([PYTHON, os.path.join(HERE, "proton_tls_peer.py"), "send", url, pki["ca"],
+                 "alice", "secret", "50"])
+    expect_lines(out, ["all messages confirmed"], "proton_tls_peer.py send")
+    expect_lines(h.run(h.example("recv", "-a", url, "-m", "50", "--ca", pki["ca"],
+                                 "--user", "alice", "--password", "secret",
+                                 "--mechs", "SCRAM-SHA-256")),
+                 sequence_lines(50), "recv")
+    r = subprocess.run([PYTHON, os.path.join(HERE, "proton_tls_peer.py"), "send", url, pki["ca"],
+                        "alice", "wrong", "1"], capture_output=True, text=True, timeout=30)
+    if r.returncode == 0 or "auth" not in (r.stdout + r.stderr).lower():
+        raise Failure("a wrong password was not refused:\n" + r.stdout + r.stderr)
 
 
 def main():
