@@ -59,6 +59,9 @@ targets=(
   "scram_client||17000|fast"
   "saslprep_base64||4096|fast"
   "url||4096|fast"
+  # Selectors are refused past 4096 bytes; the user file target reads at most 512.
+  "selector||5000|fast"
+  "user_file||512|fast"
   # A few records of up to 16 KiB each.
   "tls_server||40000|slow"
   "tls_client||40000|slow"

@@ -111,6 +111,18 @@ struct connection_context : std::enable_shared_from_this<connection_context> {
   // The on_message call under way: its event's views point into the delivery's payload.
   messaging_event* delivering = nullptr;
   delivery_handle delivering_handle;
+  std::uint32_t delivering_link = 0;
+  // The outcome the receiver's options give a message the application left unsettled: after
+  // on_message, and before a close made inside it, so that the disposition goes out ahead of
+  // the detach, end or close (after them it would be lost and the message sent again).
+  void settle_by_default(std::uint32_t link, delivery_handle d);
+  // That, for the message of the on_message call under way, when `affected` says the close
+  // being made ends its link.
+  template <class Affected>
+  void settle_delivering_before_close(Affected affected) {
+    if (delivering && transport_up && affected(delivering_link))
+      settle_by_default(delivering_link, delivering_handle);
+  }
 
   // --- handles --------------------------------------------------------------------------------
   amqp::connection connection_handle() { return amqp::connection(shared_from_this()); }

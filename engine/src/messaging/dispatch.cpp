@@ -373,23 +373,27 @@ void connection_context::on_transfer(const transfer_received& ev) {
   e.view_ = &*view;
   delivering = &e;
   delivering_handle = ev.delivery;
+  delivering_link = id;
   handler->on_message(e);
   delivering = nullptr;
+  settle_by_default(id, ev.delivery);
+}
 
-  const delivery_status* d = engine->delivery(ev.delivery);
+void connection_context::settle_by_default(std::uint32_t id, delivery_handle dh) {
+  const delivery_status* d = engine->delivery(dh);
   if (!d || d->settled) return;  // the application settled it
   const receiver_options& o = links[id].receiver;
   if (d->remote_settled) {
     // Sent settled (at most once): nothing to tell the sender; the engine lets it go.
-    (void)engine->settle(ev.delivery);
+    (void)engine->settle(dh);
   } else if (o.auto_accept && d->state.kind == delivery_state::type::none) {
     // Without auto_settle the outcome is sent and the settling left to the application.
     if (o.auto_settle)
-      (void)e.delivery_.accept();
+      (void)delivery_of(id, dh).accept();
     else
-      (void)engine->update_state(ev.delivery, delivery_state::accepted());
+      (void)engine->update_state(dh, delivery_state::accepted());
   } else if (o.auto_settle && d->state.is_outcome()) {
-    (void)e.delivery_.settle();
+    (void)delivery_of(id, dh).settle();
   }
 }
 

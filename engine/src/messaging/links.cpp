@@ -257,8 +257,9 @@ void connection_context::report_link_failure(std::uint32_t id, condition error) 
 
 void connection_context::close_link(std::uint32_t id, std::optional<condition> error,
                                     bool detach_only) {
+  if (links[id].flags.local_closed) return;
+  settle_delivering_before_close([&](std::uint32_t link) { return link == id; });
   link_record& l = links[id];
-  if (l.flags.local_closed) return;
   l.flags.local_closed = true;
   l.detach_only = detach_only;
   if (error) l.flags.error = error;
@@ -274,8 +275,9 @@ void connection_context::close_link(std::uint32_t id, std::optional<condition> e
 }
 
 void connection_context::close_session(std::uint32_t id, std::optional<condition> error) {
+  if (sessions[id].flags.local_closed) return;
+  settle_delivering_before_close([&](std::uint32_t link) { return links[link].session == id; });
   session_record& s = sessions[id];
-  if (s.flags.local_closed) return;
   s.flags.local_closed = true;
   if (error) s.flags.error = error;
   if (!transport_up || !s.engine.is_set()) {
@@ -288,6 +290,7 @@ void connection_context::close_session(std::uint32_t id, std::optional<condition
 
 void connection_context::close_connection(std::optional<condition> error) {
   if (flags.local_closed) return;
+  settle_delivering_before_close([](std::uint32_t) { return true; });
   flags.local_closed = true;
   if (error) flags.error = error;
   if (!transport_up) {

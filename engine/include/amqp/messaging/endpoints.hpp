@@ -106,6 +106,7 @@ class connection {
   bool post(std::function<void()> work) const;
 
   friend bool operator==(const connection&, const connection&) = default;
+  friend struct std::hash<connection>;
 
  private:
   friend struct detail::connection_context;
@@ -167,6 +168,7 @@ class link {
   void detach(std::optional<condition> error = std::nullopt);
 
   friend bool operator==(const link&, const link&) = default;
+  friend struct std::hash<link>;
 
  protected:
   friend struct detail::connection_context;
@@ -313,6 +315,22 @@ class delivery {
 };
 
 }  // namespace amqp
+
+// Connections and links as keys of unordered containers (a server keeping state per link).
+// A sender or receiver is hashed as the link it is.
+template <>
+struct std::hash<amqp::connection> {
+  std::size_t operator()(const amqp::connection& c) const noexcept {
+    return std::hash<const void*>{}(c.ctx_.get());
+  }
+};
+
+template <>
+struct std::hash<amqp::link> {
+  std::size_t operator()(const amqp::link& l) const noexcept {
+    return std::hash<const void*>{}(l.ctx_.get()) ^ (std::size_t{l.id_} * 0x9e3779b97f4a7c15u);
+  }
+};
 
 template <>
 struct std::hash<amqp::tracker> {
