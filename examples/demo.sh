@@ -28,8 +28,13 @@ fi
 step=0
 heading() { step=$((step + 1)); printf '\n%s== %d. %s%s\n\n' "$bold" "$step" "$*" "$reset"; }
 say() { printf '%s\n' "$*"; }
-run() {  # shows the command (with the build path shortened), then runs it
-  printf '%s$ %s%s\n' "$dim" "${*//$bin\//}" "$reset"
+run() {  # shows the command (with the build path shortened and quoted), then runs it
+  local shown='' arg
+  for arg in "$@"; do
+    [[ $arg == *" "* ]] && arg="\"$arg\""
+    shown+="${shown:+ }${arg#"$bin/"}"
+  done
+  printf '%s$ %s%s\n' "$dim" "$shown" "$reset"
   "$@"
 }
 
