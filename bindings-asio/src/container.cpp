@@ -18,6 +18,8 @@ namespace detail {
 // Accepts connections on one address, each on a strand of its own.
 class tcp_listener final : public listener_base, public std::enable_shared_from_this<tcp_listener> {
  public:
+  // `acceptor` works on a strand of its own: the accept loop and close() may otherwise run on
+  // two threads at once when the io_context does.
   tcp_listener(container& owner, tcp::acceptor acceptor, url address, connection_options options,
                messaging_handler& handler)
       : owner_(&owner),
@@ -76,11 +78,19 @@ connection container::connect(const url& address, const connection_options& opti
       *this, ::asio::make_strand(*io_),
       connection_driver::client(*this, handler ? *handler : this->handler(), address, options));
   c->install_hooks();
+  bool stopping;
   {
     std::lock_guard lock(mutex_);
+    stopping = stopping_;
     connections_.push_back(c);
   }
-  ::asio::post(c->executor(), [c] { c->start_client(); });
+  // After stop(), a connection is closed before it is attempted: run() is ending.
+  ::asio::post(c->executor(), [c, stopping] {
+    if (stopping)
+      c->close();
+    else
+      c->start_client();
+  });
   return c->handle();
 }
 
@@ -125,7 +135,7 @@ result<listener, std::string> container::listen(const url& address,
     ip = found.begin()->endpoint().address();
   }
   ::asio::ip::tcp::endpoint endpoint(ip, address.port);
-  ::asio::ip::tcp::acceptor acceptor(*io_);
+  ::asio::ip::tcp::acceptor acceptor(::asio::make_strand(*io_));
   const auto fail = [&](const char* what) {
     return "cannot listen on " + address.host_port() + ": " + what + ": " + ec.message();
   };
@@ -149,15 +159,22 @@ result<listener, std::string> container::listen(const url& address,
 }
 
 void container::schedule(std::chrono::milliseconds delay, std::function<void()> work) {
-  auto timer = std::make_shared<::asio::steady_timer>(*io_, delay);
+  auto timer = std::make_shared<::asio::steady_timer>(*io_);
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return;
+    // Tasks due at the same time run in the order they were scheduled: the timers' queue
+    // orders by expiry alone, so no two tasks get the same one.
+    auto now = std::chrono::steady_clock::now();
+    if (now <= last_scheduled_) now = last_scheduled_ + std::chrono::nanoseconds(1);
+    last_scheduled_ = now;
+    timer->expires_at(now + delay);
     std::erase_if(timers_, [](const auto& t) { return t.expired(); });
     timers_.push_back(timer);
   }
-  timer->async_wait([timer, work = std::move(work)](std::error_code ec) {
-    if (!ec) work();
+  timer->async_wait([stopped = stopped_, timer, work = std::move(work)](std::error_code ec) {
+    // A task already due when stop() came is dropped too.
+    if (!ec && !*stopped) work();
   });
 }
 
@@ -168,7 +185,10 @@ void container::start() {
 void container::run() { run(1); }
 
 void container::run(std::size_t threads) {
-  ::asio::post(*io_, [this] { start(); });
+  if (io_->stopped()) io_->restart();  // it ran out of work before (an earlier run())
+  // on_start runs before any other thread runs the loop: what it does with the handles that
+  // connect() and open_sender() return cannot race with those connections' strands.
+  start();
   std::vector<std::thread> others;
   for (std::size_t i = 1; i < threads; ++i) others.emplace_back([this] { io_->run(); });
   io_->run();
@@ -182,6 +202,7 @@ void container::stop() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
+    *stopped_ = true;
     connections = connections_;
     listeners.swap(listeners_);
     timers.swap(timers_);

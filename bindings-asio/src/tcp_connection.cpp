@@ -26,8 +26,10 @@ void tcp_connection::install_hooks() {
   driver_.on_post([weak](std::function<void()> work) {
     auto self = weak.lock();
     if (!self || self->finished_) return false;
+    // Work taken runs, even if the connection finishes before its turn comes: the handles it
+    // uses then answer as for a closed connection, and what waits on it (an async_send) hears
+    // so instead of waiting for ever.
     ::asio::post(self->strand_, [self, work = std::move(work)] {
-      if (self->finished_) return;
       work();
       self->flush();
     });
@@ -36,7 +38,15 @@ void tcp_connection::install_hooks() {
 }
 
 void tcp_connection::start_client() {
+  if (abandoned()) return;
   attempt(driver_.first_attempt());
+}
+
+bool tcp_connection::abandoned() {
+  if (finished_) return true;
+  if (!driver_.is_finished()) return false;
+  finish();
+  return true;
 }
 
 void tcp_connection::start_server(tcp::socket socket) {
@@ -54,11 +64,7 @@ void tcp_connection::attempt(std::optional<connect_attempt> next) {
   }
   retry_timer_.expires_after(next->delay);
   retry_timer_.async_wait([self = shared_from_this(), address = next->address](std::error_code ec) {
-    if (ec || self->finished_) return;
-    if (self->driver_.is_finished()) {
-      self->finish();  // closed while waiting
-      return;
-    }
+    if (ec || self->abandoned()) return;
     self->resolve(address);
   });
 }
@@ -67,7 +73,7 @@ void tcp_connection::resolve(const url& address) {
   resolver_.async_resolve(
       address.host, std::to_string(address.port),
       [self = shared_from_this(), address](std::error_code ec, tcp::resolver::results_type r) {
-        if (self->finished_) return;
+        if (self->abandoned()) return;
         if (ec) {
           self->failed("cannot resolve " + address.host + ": " + ec.message());
           return;
@@ -78,10 +84,12 @@ void tcp_connection::resolve(const url& address) {
 
 void tcp_connection::connect(const url& address, const tcp::resolver::results_type& endpoints) {
   auto socket = std::make_shared<tcp::socket>(strand_);
+  connecting_ = socket;
   ::asio::async_connect(*socket, endpoints,
                         [self = shared_from_this(), socket, address](std::error_code ec,
                                                                      const tcp::endpoint&) {
-                          if (self->finished_) return;
+                          self->connecting_.reset();
+                          if (self->abandoned()) return;
                           if (ec) {
                             self->failed(ec.message());
                             return;
@@ -120,18 +128,28 @@ void tcp_connection::on_transport_end(std::error_code error) {
 
 void tcp_connection::flush() {
   driver_.flushed();
-  if (transport_) transport_->flush();
+  if (transport_)
+    transport_->flush();
+  else if (!finished_ && driver_.is_finished())
+    give_up();  // closed between transports: the driver's on_output hook says so too
 }
 
 void tcp_connection::close() {
   if (finished_) return;
   driver_.connection().close();
-  if (!transport_) {
-    // Between attempts: nothing to close on the wire.
-    retry_timer_.cancel();
-    resolver_.cancel();
-    if (driver_.is_finished()) finish();
+  if (!transport_ && driver_.is_finished()) give_up();
+}
+
+void tcp_connection::give_up() {
+  // Between attempts, or during one: nothing to close on the wire, only waits to end, so that
+  // run() need not wait for a retry timer or a slow connect.
+  retry_timer_.cancel();
+  resolver_.cancel();
+  if (connecting_) {
+    std::error_code ignored;
+    connecting_->close(ignored);  // the attempt completes with operation_aborted
   }
+  finish();
 }
 
 void tcp_connection::finish() {

@@ -2,6 +2,7 @@
 // connect, wait between attempts) and the transport of the current socket.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,6 +49,10 @@ class tcp_connection final : public transport_handler,
   void resolve(const url& address);
   void connect(const url& address, const tcp::resolver::results_type& endpoints);
   void failed(const std::string& reason);
+  // The application closed the connection while no transport was up: finishes it (once).
+  bool abandoned();
+  // Ends what an attempt is waiting for (the retry timer, a resolve, a connect) and finishes.
+  void give_up();
   void connected(tcp::socket socket);
   // Writes what commands outside the handler calls left (the driver's on_output hook).
   void flush();
@@ -60,8 +65,10 @@ class tcp_connection final : public transport_handler,
   tcp::resolver resolver_;
   // Every I/O object of a connection is made on its strand, so their handlers run on it.
   std::shared_ptr<tcp_transport> transport_;
-  bool flush_posted_ = false;
-  bool finished_ = false;
+  // The socket of the attempt under way, until it connects: close() cancels it.
+  std::shared_ptr<tcp::socket> connecting_;
+  // Written on the strand, read by the post hook from any thread.
+  std::atomic<bool> finished_{false};
 };
 
 }  // namespace amqp::asio::detail

@@ -1,2 +1,3 @@
-# The Asio binding's tests: the transport over the in-memory stream pair and over loopback TCP.
+# The Asio binding's tests: the transport over the in-memory stream pair and over loopback TCP,
+# and the container (connections, listeners, reconnect, threads, async_send, TLS) over loopback.
 target_link_libraries(asio_tests PRIVATE amqp::asio)

@@ -284,6 +284,20 @@ TEST(server_side, a_wrong_password_is_a_transport_error_naming_the_reason) {
   EXPECT_EQ(p.server_h.count("on_connection_opened"), 0u);
 }
 
+TEST(server_side, a_refused_authentication_is_not_retried) {
+  sasl_pair p;
+  p.listen_plain();
+  // Reconnect is on: the refusal itself ends the connection.
+  auto c = p.connect({.allow_insecure_mechs = true}, "amqp://alice:wrong@broker:5672/q");
+  p.net.run();
+  p.net.advance(60s);
+  EXPECT_EQ(p.client_h.only({"on_transport_error", "on_disconnected", "on_reconnected"}),
+            (calls{"on_transport_error amqp:unauthorized-access", "on_disconnected"}));
+  EXPECT_EQ(p.asked.size(), 1u);
+  EXPECT_EQ(p.net.attempts.size(), 1u);
+  EXPECT_TRUE(p.net.finished(c));
+}
+
 TEST(server_side, options_override_the_urls_credentials) {
   sasl_pair p;
   p.listen_plain();

@@ -3,9 +3,11 @@
 // reconnect attaches them again. Handles (connection, sender, tracker ...) point here.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -78,7 +80,12 @@ struct connection_context : std::enable_shared_from_this<connection_context> {
   // This side's open went out on the current transport: sessions can begin. A client's waits
   // for SASL to succeed (the engine keeps it until then and refuses begins meanwhile).
   bool open_sent = false;
-  bool finished = false;
+  // Written on the connection's thread, read by connection::post from any thread.
+  std::atomic<bool> finished{false};
+  // The peer refused to let this side in (amqp:unauthorized-access as the transport's end: a
+  // SASL outcome other than ok, a certificate that does not verify): trying again would only
+  // be refused again, so it is final, as in Qpid Proton.
+  bool refused = false;
   bool in_dispatch = false;
   bool output_signalled = false;
   std::optional<condition> pending_failure;  // a failed() driver's error, reported on dispatch
@@ -101,7 +108,13 @@ struct connection_context : std::enable_shared_from_this<connection_context> {
   std::shared_ptr<const tls_context> default_tls;  // for amqps without options.tls
 
   std::function<void()> output_hook;
+  // connection::post comes from any thread: the hook is set, cleared and read under the mutex.
+  std::mutex post_mutex;
   std::function<bool(std::function<void()>)> post_hook;
+  // Hands `work` to the binding's hook (called without the mutex held: the hook may drop the
+  // binding's last reference to the connection, whose driver then clears the hook); false
+  // without a hook.
+  bool post(std::function<void()> work);
 
   writer scratch;  // each message a sender sends is encoded here
   // sender::send(m, on_outcome) callbacks of the current transport, by delivery.

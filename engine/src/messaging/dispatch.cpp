@@ -135,6 +135,7 @@ void connection_context::on_peer_closed(const peer_closed& ev) {
 void connection_context::on_transport_closed(const transport_closed& ev) {
   if (!ev.error) return;  // both closes exchanged: on_peer_closed reported it
   if (flags.local_closed && flags.reported_closed) return;
+  if (side == engine_role::client && ev.error->name == "amqp:unauthorized-access") refused = true;
   condition error = *ev.error;
   error.description = "connection to " + address.host_port() + ": " + error.description;
   if (!io_error.empty()) error.description += " (" + io_error + ")";
@@ -488,8 +489,10 @@ void connection_context::complete_outcome(delivery_handle d, std::error_code ec,
 
 void connection_context::forget_transport_endpoints() {
   // Every unsettled delivery was reported in doubt by now; a waiter left would never be called.
-  for (auto& [d, callback] : outcome_waiters) callback(make_error_code(errc::in_doubt), {});
+  // Taken out first: a callback may send again, which adds waiters.
+  auto waiters = std::move(outcome_waiters);
   outcome_waiters.clear();
+  for (auto& [d, callback] : waiters) callback(make_error_code(errc::in_doubt), {});
   flags.remote_open = false;  // a reconnect waits for the peer's open again
   link_of.clear();
   session_of.clear();

@@ -95,6 +95,7 @@ engine_config connection_context::make_engine_config() {
 void connection_context::start_transport() {
   engine = std::make_unique<connection_engine>(make_engine_config());
   ++epoch;
+  io_error.clear();  // the last transport's socket error says nothing about this one
   transport_up = true;
   output_signalled = false;
   link_of.clear();
@@ -118,8 +119,18 @@ void connection_context::start_transport() {
   send_open();
 }
 
+bool connection_context::post(std::function<void()> work) {
+  std::function<bool(std::function<void()>)> hook;
+  {
+    std::lock_guard lock(post_mutex);
+    hook = post_hook;
+  }
+  return hook && hook(std::move(work));
+}
+
 std::optional<connect_attempt> connection_context::next_attempt() {
-  if (finished || flags.local_closed || side == engine_role::server || !options.reconnect) {
+  if (finished || flags.local_closed || refused || side == engine_role::server ||
+      !options.reconnect) {
     finished = true;
     return std::nullopt;
   }
@@ -157,7 +168,10 @@ void connection_driver::release() noexcept {
   ctx_->transport_up = false;
   ctx_->finished = true;
   ctx_->output_hook = nullptr;
-  ctx_->post_hook = nullptr;
+  {
+    std::lock_guard lock(ctx_->post_mutex);
+    ctx_->post_hook = nullptr;
+  }
   ctx_.reset();
 }
 
@@ -245,6 +259,7 @@ void connection_driver::on_output(std::function<void()> hook) {
 void connection_driver::flushed() noexcept { ctx_->output_signalled = false; }
 
 void connection_driver::on_post(std::function<bool(std::function<void()>)> hook) {
+  std::lock_guard lock(ctx_->post_mutex);
   ctx_->post_hook = std::move(hook);
 }
 

@@ -108,8 +108,8 @@ amqp::receiver connection::open_receiver(std::string_view address,
 }
 
 bool connection::post(std::function<void()> work) const {
-  if (!ctx_ || ctx_->finished || !ctx_->post_hook) return false;
-  return ctx_->post_hook(std::move(work));
+  if (!ctx_ || ctx_->finished) return false;
+  return ctx_->post(std::move(work));
 }
 
 // --- session ------------------------------------------------------------------------------------

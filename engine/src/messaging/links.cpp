@@ -239,9 +239,9 @@ void connection_context::fail_link(std::uint32_t id, condition error) {
   // Reported when the handler can take it: now inside dispatch; otherwise the application is
   // still inside the call that failed (open_sender from a scheduled task), and hears of it
   // once that returned, as work posted to the connection's thread.
-  if (!in_dispatch && post_hook) {
+  if (!in_dispatch) {
     auto self = shared_from_this();
-    if (post_hook([self, id, error] { self->report_link_failure(id, error); })) return;
+    if (post([self, id, error] { self->report_link_failure(id, error); })) return;
   }
   report_link_failure(id, std::move(error));
 }
@@ -294,8 +294,10 @@ void connection_context::close_connection(std::optional<condition> error) {
   flags.local_closed = true;
   if (error) flags.error = error;
   if (!transport_up) {
-    // Between attempts: give up reconnecting.
+    // Between attempts: give up reconnecting. The binding may be waiting to try again (a retry
+    // timer, a connect under way): its output hook tells it to look, and stop waiting.
     finished = true;
+    if (output_hook) output_hook();
     return;
   }
   if (!flags.local_open) {

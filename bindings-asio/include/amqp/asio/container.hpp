@@ -24,6 +24,7 @@
 //   from any of them: the connection writes what it was asked to soon after.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -90,8 +91,12 @@ class container final : public amqp::container {
   std::unique_ptr<::asio::io_context> own_io_;
   ::asio::io_context* io_;
   std::once_flag started_;
+  // stopping_, for the scheduled tasks' check; shared with them, as they may outlive this
+  // object on an application's io_context.
+  std::shared_ptr<std::atomic<bool>> stopped_ = std::make_shared<std::atomic<bool>>(false);
   std::mutex mutex_;  // guards what follows: connect, listen, schedule and stop come from anywhere
   bool stopping_ = false;
+  std::chrono::steady_clock::time_point last_scheduled_{};
   std::vector<std::shared_ptr<detail::tcp_connection>> connections_;
   std::vector<std::shared_ptr<detail::tcp_listener>> listeners_;
   std::vector<std::weak_ptr<::asio::steady_timer>> timers_;

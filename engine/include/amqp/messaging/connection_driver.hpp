@@ -88,7 +88,10 @@ class connection_driver {
   // --- hooks from the binding -----------------------------------------------------------------
   // Called when a command given outside dispatch() (a scheduled task, another connection's
   // handler, connection::post) left output to write: the binding flushes soon after, on this
-  // connection's thread. Called at most once until the next dispatch() or flushed().
+  // connection's thread. Called at most once until the next dispatch() or flushed(). Also
+  // called when the application closed the connection while no transport was up (waiting to
+  // reconnect, or connecting): the connection is_finished() then, and the binding stops
+  // waiting for its attempt.
   void on_output(std::function<void()> hook);
   // Tells the driver the binding wrote what was pending (re-arms on_output).
   void flushed() noexcept;

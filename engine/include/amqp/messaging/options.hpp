@@ -91,7 +91,9 @@ struct connection_options {
   // --- reconnect (clients) --------------------------------------------------------------------
   // Reconnect after a lost connection, with `reconnect_policy` delays, trying the URL and then
   // `failover` in turn. Sessions and links are attached again; unsettled deliveries are
-  // reported in doubt first.
+  // reported in doubt first. A peer that refuses this side's credentials or certificate
+  // (amqp:unauthorized-access: authentication failed, the server's or the client's certificate
+  // did not verify) is not tried again: it would refuse again.
   bool reconnect = true;
   // Unset: exponential_backoff with its defaults (0.1 s doubling to 10 s, without end).
   std::shared_ptr<amqp::reconnect_policy> reconnect_policy;
