@@ -3,6 +3,7 @@
 #include "amqp/asio/container.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <thread>
 
 #include <asio/ip/tcp.hpp>
@@ -27,22 +28,30 @@ class tcp_listener final : public listener_base, public std::enable_shared_from_
         address_(std::move(address)),
         options_(std::move(options)),
         handler_(&handler),
-        port_(acceptor_.local_endpoint().port()) {}
+        port_(acceptor_->local_endpoint().port()) {}
 
   std::uint16_t port() const noexcept override { return port_; }
 
   void close() override {
-    ::asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+    if (!acceptor_) return;
+    ::asio::post(acceptor_->get_executor(), [self = shared_from_this()] {
       std::error_code ignored;
-      self->acceptor_.close(ignored);
+      if (self->acceptor_) self->acceptor_->close(ignored);
     });
   }
 
+  // The container is going away with its io_context: the acceptor goes first, so that a
+  // listener handle the application still holds refers to no I/O object (port() still works).
+  void release() noexcept { acceptor_.reset(); }
+
   void accept() {
+    if (!acceptor_) return;
     auto s = std::make_shared<strand>(::asio::make_strand(owner_->io_context()));
-    acceptor_.async_accept(*s, [self = shared_from_this(), s](std::error_code ec,
-                                                              tcp::socket socket) {
-      if (ec == ::asio::error::operation_aborted || !self->acceptor_.is_open()) return;
+    acceptor_->async_accept(*s, [self = shared_from_this(), s](std::error_code ec,
+                                                               tcp::socket socket) {
+      if (ec == ::asio::error::operation_aborted || !self->acceptor_ ||
+          !self->acceptor_->is_open())
+        return;
       if (!ec) self->owner_->adopt_server(*s, std::move(socket), self->address_, self->options_,
                                           *self->handler_);
       // A failed accept (out of descriptors, a client gone at once) does not stop the
@@ -53,7 +62,7 @@ class tcp_listener final : public listener_base, public std::enable_shared_from_
 
  private:
   container* owner_;
-  tcp::acceptor acceptor_;
+  std::optional<tcp::acceptor> acceptor_;
   url address_;
   connection_options options_;
   messaging_handler* handler_;
@@ -70,7 +79,15 @@ container::container(messaging_handler& handler, std::string id)
 container::container(messaging_handler& handler, ::asio::io_context& io, std::string id)
     : amqp::container(handler, std::move(id)), io_(&io) {}
 
-container::~container() = default;
+container::~container() {
+  std::vector<std::weak_ptr<detail::tcp_listener>> all;
+  {
+    std::lock_guard lock(mutex_);
+    all.swap(every_listener_);
+  }
+  for (auto& weak : all)
+    if (auto l = weak.lock()) l->release();
+}
 
 connection container::connect(const url& address, const connection_options& options,
                               messaging_handler* handler) {
@@ -153,6 +170,7 @@ result<listener, std::string> container::listen(const url& address,
     std::lock_guard lock(mutex_);
     if (stopping_) return "cannot listen on " + address.host_port() + ": the container stopped";
     listeners_.push_back(l);
+    every_listener_.push_back(l);
   }
   ::asio::post(*io_, [l] { l->accept(); });
   return listener(l);

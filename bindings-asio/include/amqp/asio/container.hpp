@@ -99,6 +99,8 @@ class container final : public amqp::container {
   std::chrono::steady_clock::time_point last_scheduled_{};
   std::vector<std::shared_ptr<detail::tcp_connection>> connections_;
   std::vector<std::shared_ptr<detail::tcp_listener>> listeners_;
+  // Every listener made, for the destructor: handles may outlive the container.
+  std::vector<std::weak_ptr<detail::tcp_listener>> every_listener_;
   std::vector<std::weak_ptr<::asio::steady_timer>> timers_;
 };
 
