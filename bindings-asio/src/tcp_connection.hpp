@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
@@ -46,7 +47,7 @@ class tcp_connection final : public transport_handler,
  private:
   void attempt(std::optional<connect_attempt> next);
   void resolve(const url& address);
-  void connect(const url& address, const tcp::resolver::results_type& endpoints);
+  void connect(const url& address, const std::vector<tcp::endpoint>& endpoints);
   void failed(const std::string& reason);
   void connected(tcp::socket socket);
   // Writes what commands outside the handler calls left (the driver's on_output hook).
