@@ -10,7 +10,7 @@ BUILD_PACKAGES=(cmake ninja-build g++ pkg-config libgtest-dev libgmock-dev libti
 # Cyrus SASL's mechanism plugins and saslpasswd2, for the Cyrus interop tests.
 TEST_PACKAGES=(python3-qpid-proton libqpid-proton11-dev libsasl2-modules sasl2-bin)
 FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev llvm-14)
-BENCH_PACKAGES=(libbenchmark-dev libqpid-proton11-dev)
+BENCH_PACKAGES=(libbenchmark-dev libqpid-proton11-dev libqpid-proton-cpp12-dev)
 
 log() { printf '\n== %s\n' "$*"; }
 

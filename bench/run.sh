@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Runs the codec benchmarks of a bench build (see codec_bench.cpp) and the engines moving
-# messages in memory (tools/bench, `amqp-bench memory`), both beside Qpid Proton, and, when
-# valgrind is installed, counts the instructions of each operation and message with callgrind:
-# unlike times, those counts repeat exactly on a loaded machine.
+# Runs the codec benchmarks of a bench build (see codec_bench.cpp), the engines moving
+# messages in memory (tools/bench, `amqp-bench memory`) and a sender and a receiver process
+# over loopback TCP (`amqp-bench tcp`), all beside Qpid Proton, and, when valgrind is
+# installed, counts the instructions of each operation and message with callgrind: unlike
+# times, those counts barely move on a loaded machine.
 #
 #   bench/run.sh BUILD_DIR
 #   BENCH_MIN_TIME=2 BENCH_REPETITIONS=9 bench/run.sh build/bench   # longer, steadier runs
+#   BENCH_TCP_MESSAGES=200000 bench/run.sh build/bench             # a shorter tcp run
 set -euo pipefail
 
 if [ $# -lt 1 ]; then
@@ -33,6 +35,11 @@ echo
 echo "== engines in memory (amqp-bench memory, ${pin[*]:-not pinned})"
 "${pin[@]}" "$1/tools/amqp-bench" memory -n "${BENCH_MESSAGES:-200000}"
 
+# Not under taskset: amqp-bench tcp pins its sender and receiver to two CPUs itself.
+echo
+echo "== a sender and a receiver process over loopback TCP (amqp-bench tcp, median of 3 runs)"
+"$1/tools/amqp-bench" tcp -n "${BENCH_TCP_MESSAGES:-1000000}"
+
 if ! command -v valgrind >/dev/null 2>&1; then
   echo
   echo "(valgrind is not installed: no instruction counts)"
@@ -42,6 +49,10 @@ fi
 echo
 echo "== instructions per message and per handshake (callgrind, measured phase only)"
 tools/bench/callgrind.sh "$1" 20000
+
+echo
+echo "== instructions per message of each tcp process (callgrind, the other process native)"
+tools/bench/tcp_callgrind.sh "$1" "${BENCH_TCP_CALLGRIND_MESSAGES:-50000}"
 
 echo
 echo "== instructions per operation (callgrind, inside run_measured only)"

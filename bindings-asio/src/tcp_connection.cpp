@@ -70,6 +70,14 @@ void tcp_connection::attempt(std::optional<connect_attempt> next) {
 }
 
 void tcp_connection::resolve(const url& address) {
+  // An IP address needs no lookup: Asio's asynchronous resolver runs getaddrinfo on a thread
+  // of its own, which would be started (with its stack and its malloc arena) for nothing.
+  std::error_code not_ip;
+  const auto ip = ::asio::ip::make_address(address.host, not_ip);
+  if (!not_ip) {
+    connect(address, {tcp::endpoint(ip, address.port)});
+    return;
+  }
   resolver_.async_resolve(
       address.host, std::to_string(address.port),
       [self = shared_from_this(), address](std::error_code ec, tcp::resolver::results_type r) {
@@ -78,13 +86,16 @@ void tcp_connection::resolve(const url& address) {
           self->failed("cannot resolve " + address.host + ": " + ec.message());
           return;
         }
-        self->connect(address, r);
+        std::vector<tcp::endpoint> endpoints;
+        for (const auto& entry : r) endpoints.push_back(entry.endpoint());
+        self->connect(address, endpoints);
       });
 }
 
-void tcp_connection::connect(const url& address, const tcp::resolver::results_type& endpoints) {
+void tcp_connection::connect(const url& address, const std::vector<tcp::endpoint>& endpoints) {
   auto socket = std::make_shared<tcp::socket>(strand_);
   connecting_ = socket;
+  // The operation keeps a copy of the sequence.
   ::asio::async_connect(*socket, endpoints,
                         [self = shared_from_this(), socket, address](std::error_code ec,
                                                                      const tcp::endpoint&) {

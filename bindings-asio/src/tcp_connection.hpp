@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
@@ -47,7 +48,7 @@ class tcp_connection final : public transport_handler,
  private:
   void attempt(std::optional<connect_attempt> next);
   void resolve(const url& address);
-  void connect(const url& address, const tcp::resolver::results_type& endpoints);
+  void connect(const url& address, const std::vector<tcp::endpoint>& endpoints);
   void failed(const std::string& reason);
   // The application closed the connection while no transport was up: finishes it (once).
   bool abandoned();

@@ -2,6 +2,9 @@
 // order, and what each event names.
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <vector>
+
 #include "fixture.hpp"
 
 namespace amqp::test {
@@ -145,6 +148,50 @@ TEST(handler_events, each_event_names_the_container_connection_and_endpoints_it_
   EXPECT_EQ(p.conn.container_id(), "client");
   EXPECT_EQ(p.conn.state(), endpoint_state::active);
   EXPECT_EQ(p.snd.state(), endpoint_state::active);
+}
+
+// The event the handler gets borrows the connection's state for the call; a copy the
+// application keeps holds it like a handle does, and still names what the fact concerned once
+// the connection is over (its endpoints then answer as closed).
+TEST(handler_events, an_event_copied_in_a_handler_call_outlives_the_call_and_the_connection) {
+  sending_pair p;
+  p.total = 2;
+  std::vector<messaging_event> messages;
+  std::optional<messaging_event> accepted;
+  p.server_h.on("on_message", [&](messaging_event& e) { messages.push_back(e); });
+  p.client_h.on("on_accepted", [&](messaging_event& e) {
+    if (accepted) {
+      *accepted = e;  // assigned over a copy
+    } else {
+      accepted.emplace(e);
+    }
+  });
+  p.client_h.on("on_settled", [&](messaging_event& e) {
+    if (e.tracker() == p.trackers.back()) e.connection().close();
+  });
+  p.start();
+  ASSERT_TRUE(p.net.finished(p.conn));
+  ASSERT_EQ(messages.size(), 2u);
+  const seen_event* link = p.server_h.first("on_link_opened");
+  ASSERT_TRUE(link);
+  for (const messaging_event& e : messages) {
+    EXPECT_TRUE(e.connection().is_set());
+    EXPECT_EQ(e.receiver(), link->receiver);
+    EXPECT_FALSE(e.sender().is_set());
+    EXPECT_EQ(e.link(), link->receiver);
+    EXPECT_EQ(e.session(), link->session);
+    EXPECT_TRUE(e.delivery().is_set());
+    EXPECT_TRUE(e.delivery().settled());
+    EXPECT_FALSE(e.tracker().is_set());
+    EXPECT_EQ(e.connection().state(), endpoint_state::closed);
+  }
+  EXPECT_NE(messages[0].delivery(), messages[1].delivery());
+  ASSERT_TRUE(accepted);
+  EXPECT_EQ(accepted->tracker(), p.trackers.back());
+  EXPECT_EQ(accepted->sender(), p.snd);
+  EXPECT_EQ(accepted->connection(), p.conn);
+  EXPECT_FALSE(accepted->delivery().is_set());
+  EXPECT_EQ(accepted->sender().state(), endpoint_state::closed);
 }
 
 TEST(handler_events, closing_a_link_and_a_session_is_reported_on_both_sides) {

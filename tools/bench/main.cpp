@@ -1,4 +1,4 @@
-// amqp-bench: benchmarks of the engine beside Qpid Proton C (see --help). Each figure is one
+// amqp-bench: benchmarks of the engine beside Qpid Proton (see --help). Each figure is one
 // line, `NAME VALUE`, with the units in the name, so that runs can be compared with diff,
 // grep or a spreadsheet.
 #include <charconv>
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "bench/memory_bench.hpp"
+#include "bench/tcp_bench.hpp"
 #include "bench/tls_files.hpp"
 
 namespace {
@@ -62,11 +63,14 @@ std::string usage() {
       "                           the one before\n"
       "\n"
       "implementations compiled in:";
+  // The tcp mode's line goes under the memory mode's.
+  s.insert(s.find('\n') + 1, amqp::bench::tcp_synopsis());
   for (const memory_impl& impl : implementations) {
     s += ' ';
     s += impl.name;
   }
-  s += '\n';
+  s += "\n\n";
+  s += amqp::bench::tcp_help();
   return s;
 }
 
@@ -163,11 +167,17 @@ double run(const memory_impl& impl, const amqp::bench::workload& w) {
 int main(int argc, char** argv) {
   const std::vector<std::string_view> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "-h" || args[0] == "--help" ||
-      (args[0] == "memory" && args.size() == 2 && (args[1] == "-h" || args[1] == "--help"))) {
+      ((args[0] == "memory" || args[0] == "tcp") && args.size() == 2 &&
+       (args[1] == "-h" || args[1] == "--help"))) {
     const std::string text = usage();
     std::fputs(text.c_str(), args.empty() ? stderr : stdout);
     return args.empty() ? 2 : 0;
   }
+  if (args[0] == "tcp")
+    return amqp::bench::run_tcp(std::span<const std::string_view>(args).subspan(1));
+  // The two halves of a tcp run, started by it: not for use by hand.
+  if (args[0] == "tcp-sender" || args[0] == "tcp-receiver")
+    return amqp::bench::run_tcp_child(args[0], std::span<const std::string_view>(args).subspan(1));
   command_line cl;
   std::string err = args[0] == "memory"
                         ? parse(std::vector<std::string_view>(args.begin() + 1, args.end()), cl)

@@ -9,6 +9,11 @@
 #include <chrono>
 #include <cstring>
 
+#include <linux/perf_event.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 // AddressSanitizer interposes the allocator and memcpy itself; two interposers cannot both win.
 #if defined(__SANITIZE_ADDRESS__)
 #define AMQP_BENCH_COUNTERS 0
@@ -41,6 +46,7 @@ std::atomic<std::uint64_t> copied_bytes{0};
 std::atomic<std::int64_t> live_bytes{0};
 std::atomic<std::int64_t> peak_bytes{0};
 std::atomic<std::int64_t> peak_baseline{0};
+std::atomic<bool> counting{true};
 
 template <class T>
 void add(std::atomic<T>& counter, T n) noexcept {
@@ -51,6 +57,38 @@ void add(std::atomic<T>& counter, T n) noexcept {
 
 bool counters_available() noexcept {
   return AMQP_BENCH_COUNTERS != 0;
+}
+
+void stop_counting() noexcept {
+  counting.store(false, std::memory_order_relaxed);
+}
+
+instruction_counter::instruction_counter() noexcept {
+  perf_event_attr attr{};
+  attr.size = sizeof attr;
+  attr.type = PERF_TYPE_HARDWARE;
+  attr.config = PERF_COUNT_HW_INSTRUCTIONS;
+  attr.exclude_kernel = 1;
+  attr.exclude_hv = 1;
+  attr.inherit = 1;
+  attr.disabled = 1;
+  const long fd = syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0);
+  if (fd < 0) return;
+  fd_ = static_cast<int>(fd);
+  if (ioctl(fd_, PERF_EVENT_IOC_RESET, 0) != 0 || ioctl(fd_, PERF_EVENT_IOC_ENABLE, 0) != 0) {
+    close(fd_);
+    fd_ = -1;
+  }
+}
+
+instruction_counter::~instruction_counter() {
+  if (fd_ >= 0) close(fd_);
+}
+
+std::uint64_t instruction_counter::read() const noexcept {
+  std::uint64_t n = 0;
+  if (fd_ < 0 || ::read(fd_, &n, sizeof n) != static_cast<ssize_t>(sizeof n)) return 0;
+  return n;
 }
 
 void reset_heap_peak() noexcept {
@@ -81,7 +119,7 @@ std::uint64_t heap_peak_bytes() noexcept {
 namespace {
 
 void note_allocated(void* p) noexcept {
-  if (!p) return;
+  if (!p || !counting.load(std::memory_order_relaxed)) return;
   add<std::uint64_t>(allocations, 1);
   const std::int64_t now =
       live_bytes.load(std::memory_order_relaxed) + static_cast<std::int64_t>(malloc_usable_size(p));
@@ -91,7 +129,9 @@ void note_allocated(void* p) noexcept {
 }
 
 std::int64_t usable_size(void* p) noexcept {
-  return p ? static_cast<std::int64_t>(malloc_usable_size(p)) : 0;
+  return p && counting.load(std::memory_order_relaxed)
+             ? static_cast<std::int64_t>(malloc_usable_size(p))
+             : 0;
 }
 
 using copy_fn = void* (*)(void*, const void*, std::size_t);
@@ -122,7 +162,8 @@ void* forward_copy(const std::atomic<copy_fn>& real, void* dst, const void* src,
 
 void* counted_copy(const std::atomic<copy_fn>& real, void* dst, const void* src,
                    std::size_t n) noexcept {
-  if (n >= min_counted_copy) add<std::uint64_t>(copied_bytes, n);
+  if (n >= min_counted_copy && counting.load(std::memory_order_relaxed))
+    add<std::uint64_t>(copied_bytes, n);
   return forward_copy(real, dst, src, n);
 }
 

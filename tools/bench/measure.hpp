@@ -31,6 +31,11 @@ void reset_heap_peak() noexcept;
 // The highest live heap bytes above the baseline since the last reset_heap_peak().
 std::uint64_t heap_peak_bytes() noexcept;
 
+// Turns the counting off for the rest of the process: malloc, free, memcpy and memmove then
+// only forward to the C library. For processes that measure nothing of their own (the
+// children of `amqp-bench tcp`), so that the counting's cost falls on no implementation.
+void stop_counting() noexcept;
+
 // Copies n bytes without being counted: the in-memory "network" between two engines, which
 // stands for the socket and is no copy of the engines'.
 void network_copy(void* dst, const void* src, std::size_t n) noexcept;
@@ -51,5 +56,22 @@ template <class F>
 phase_totals measure(F& body) {
   return run_measured_phase([](void* f) { (*static_cast<F*>(f))(); }, &body);
 }
+
+// The user-space instructions this process (every thread it starts from now on included)
+// retires from construction on, read with perf_event_open. Unavailable where the CPU's
+// counters are not exposed (many virtual machines) or not permitted (perf_event_paranoid).
+class instruction_counter {
+ public:
+  instruction_counter() noexcept;
+  ~instruction_counter();
+  instruction_counter(const instruction_counter&) = delete;
+  instruction_counter& operator=(const instruction_counter&) = delete;
+  bool available() const noexcept { return fd_ >= 0; }
+  // The count so far; 0 when unavailable.
+  std::uint64_t read() const noexcept;
+
+ private:
+  int fd_ = -1;
+};
 
 }  // namespace amqp::bench

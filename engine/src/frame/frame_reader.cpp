@@ -194,9 +194,13 @@ frame_reader::frame_reader(const frame_reader_options& options) : options_(optio
   options_.max_sasl_frame_size = at_least_min(options_.max_sasl_frame_size);
 }
 
+// Every path returns the one named result, so that it is built in the caller's place: a whole
+// frame (the usual case, once per message) is written there field by field, where a result
+// built apart and then copied would be read back in wide loads right after the narrow stores
+// that built it, which the CPU cannot forward (a stall of some ten cycles per load).
 frame_reader::read_result frame_reader::read(bytes_view input) {
+  read_result res;
   if (state_ == state::failed) {
-    read_result res;
     res.error = error_;
     return res;
   }
@@ -204,24 +208,26 @@ frame_reader::read_result frame_reader::read(bytes_view input) {
     buffer_.clear();
     buffer_returned_ = false;
   }
-  if (input.empty()) return {};
-  if (state_ == state::amqp_frames && buffer_.empty() && !options_.decode_performative) {
-    read_result res;
-    if (frame_reader_impl::whole_undecoded_frame(*this, input, res)) return res;
-  }
+  if (input.empty()) return res;
+  if (state_ == state::amqp_frames && buffer_.empty() && !options_.decode_performative &&
+      frame_reader_impl::whole_undecoded_frame(*this, input, res))
+    return res;
   switch (state_) {
     case state::header:
-      return frame_reader_impl::header(*this, input);
+      res = frame_reader_impl::header(*this, input);
+      break;
     case state::amqp_frames:
     case state::sasl_frames:
-      return frame_reader_impl::frame(*this, input);
+      res = frame_reader_impl::frame(*this, input);
+      break;
     case state::tls:
       // The TLS layer's records are not frames; the engine hands them to its TLS stage.
-      return frame_reader_impl::fail(*this, 0, position_, errc::unsupported_protocol);
+      res = frame_reader_impl::fail(*this, 0, position_, errc::unsupported_protocol);
+      break;
     case state::failed:
       break;
   }
-  return {};
+  return res;
 }
 
 void frame_reader::expect_protocol_header() noexcept {

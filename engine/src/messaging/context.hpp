@@ -37,6 +37,41 @@ struct endpoint_flags {
   endpoint_state state() const noexcept;
 };
 
+// Engine handle -> record, for the engine's events: a vector indexed by the handle's slot (the
+// engine reuses slots, so it is as long as the most endpoints alive at once), looked up with a
+// bounds check and a comparison rather than by hashing, once per message on a busy link. The
+// subset of std::unordered_map's interface the messaging layer uses, with entry pointers for
+// iterators.
+template <class Tag>
+class handle_map {
+ public:
+  using key_type = basic_handle<Tag>;
+  struct entry {
+    key_type first;  // unset: the slot maps nothing
+    std::uint32_t second = 0;
+  };
+
+  entry* find(key_type h) noexcept {
+    if (h.slot >= entries_.size()) return nullptr;
+    entry& e = entries_[h.slot];
+    return e.first == h ? &e : nullptr;
+  }
+  entry* end() noexcept { return nullptr; }
+  std::uint32_t& operator[](key_type h) {
+    if (h.slot >= entries_.size()) entries_.resize(std::size_t{h.slot} + 1);
+    entries_[h.slot].first = h;
+    return entries_[h.slot].second;
+  }
+  void erase(entry* e) noexcept {
+    if (e) e->first = {};
+  }
+  void erase(key_type h) noexcept { erase(find(h)); }
+  void clear() noexcept { entries_.clear(); }
+
+ private:
+  std::vector<entry> entries_;
+};
+
 struct session_record {
   session_options options;
   session_handle engine;  // unset while not begun on the current transport
@@ -94,8 +129,8 @@ struct connection_context : std::enable_shared_from_this<connection_context> {
   std::vector<session_record> sessions;
   std::optional<std::uint32_t> default_session;
   std::vector<link_record> links;
-  std::unordered_map<link_handle, std::uint32_t> link_of;  // engine handle -> record
-  std::unordered_map<session_handle, std::uint32_t> session_of;
+  handle_map<link_handle_tag> link_of;  // engine handle -> record
+  handle_map<session_handle_tag> session_of;
   std::vector<std::uint32_t> consumed_credit;  // receivers to top up after this dispatch
   // Sent deliveries whose outcome the peer gave before settling (rcv-settle-mode second, or a
   // receiver that settles later): their on_accepted (...) was called, not to be repeated when
@@ -143,13 +178,32 @@ struct connection_context : std::enable_shared_from_this<connection_context> {
   amqp::sender sender_of(std::uint32_t id) { return {shared_from_this(), id}; }
   amqp::receiver receiver_of(std::uint32_t id) { return {shared_from_this(), id}; }
   amqp::tracker tracker_of(std::uint32_t link, delivery_handle d) {
-    return {shared_from_this(), epoch, link, d};
+    return tracker_of(epoch, link, d);
   }
-  amqp::delivery delivery_of(std::uint32_t link, delivery_handle d) {
-    return {shared_from_this(), epoch, link, d};
+  amqp::tracker tracker_of(std::uint32_t at_epoch, std::uint32_t link, delivery_handle d) {
+    return {shared_from_this(), at_epoch, link, d};
   }
-  messaging_event make_event() { return messaging_event(*owner); }
+  amqp::delivery delivery_of(std::uint32_t at_epoch, std::uint32_t link, delivery_handle d) {
+    return {shared_from_this(), at_epoch, link, d};
+  }
+  // An event about this connection (and, through set_link, set_tracker and set_delivery, about
+  // what else it concerns); its handles are made when the handler asks for them.
+  messaging_event make_event() { return messaging_event(*owner, this, epoch); }
   void set_link(messaging_event& e, std::uint32_t id);
+  static void set_session(messaging_event& e, std::uint32_t id) { e.session_ = id; }
+  static void set_tracker(messaging_event& e, delivery_handle d) {
+    e.transfer_ = messaging_event::transfer::tracker;
+    e.delivery_ = d;
+  }
+  static void set_delivery(messaging_event& e, delivery_handle d) {
+    e.transfer_ = messaging_event::transfer::delivery;
+    e.delivery_ = d;
+  }
+  // Settles (or, under rcv-settle-mode second, states the outcome of) a delivery of transport
+  // `at_epoch`: what delivery::accept(), settle() ... do. errc::invalid_handle when the
+  // delivery is gone.
+  std::error_code settle_delivery(std::uint32_t at_epoch, delivery_handle d,
+                                  const delivery_state& state);
 
   // --- commands (endpoints.cpp, links.cpp) ----------------------------------------------------
   std::uint32_t add_session(const session_options& o, bool peer_began);

@@ -71,21 +71,18 @@ void connection_context::handle(const event& ev) {
 void connection_context::report_transport_error(const condition& error) {
   flags.error = error;
   messaging_event e = make_event();
-  e.connection_ = connection_handle();
   e.error_ = error;
   handler->on_transport_error(e);
 }
 
 void connection_context::report_disconnected() {
   messaging_event e = make_event();
-  e.connection_ = connection_handle();
   handler->on_disconnected(e);
 }
 
 void connection_context::report_closed() {
   flags.reported_closed = true;
   messaging_event e = make_event();
-  e.connection_ = connection_handle();
   handler->on_connection_closed(e);
 }
 
@@ -96,7 +93,6 @@ void connection_context::on_peer_opened() {
   flags.error.reset();
   reconnect.connected();
   messaging_event e = make_event();
-  e.connection_ = connection_handle();
   if (ever_opened)
     handler->on_reconnected(e);
   else
@@ -125,7 +121,6 @@ void connection_context::on_peer_closed(const peer_closed& ev) {
   }
   flags.local_closed = true;
   messaging_event e = make_event();
-  e.connection_ = connection_handle();
   e.error_ = ev.error;
   if (ev.error) handler->on_connection_error(e);
   flags.reported_closed = true;
@@ -144,7 +139,6 @@ void connection_context::on_transport_closed(const transport_closed& ev) {
 
 void connection_context::on_violation(const protocol_violation& ev) {
   messaging_event e = make_event();
-  e.connection_ = connection_handle();
   e.error_ = ev.error;
   if (ev.link.is_set()) {
     auto it = link_of.find(ev.link);
@@ -161,7 +155,7 @@ void connection_context::on_violation(const protocol_violation& ev) {
     if (it == session_of.end()) return;
     sessions[it->second].flags.local_closed = true;
     sessions[it->second].flags.error = ev.error;
-    e.session_ = session_handle_of(it->second);
+    set_session(e, it->second);
     handler->on_session_error(e);
     return;
   }
@@ -201,8 +195,7 @@ void connection_context::on_peer_began(const peer_began_session& ev) {
   }
   sessions[id].flags.remote_open = true;
   messaging_event e = make_event();
-  e.connection_ = connection_handle();
-  e.session_ = session_handle_of(id);
+  set_session(e, id);
   handler->on_session_opened(e);
   if (!ev.answer && !sessions[id].answered && !sessions[id].flags.local_closed) begin(id);
   // Links opened while the session was being begun go out now.
@@ -236,8 +229,7 @@ void connection_context::on_peer_ended(const peer_ended_session& ev) {
     l.flags.local_closed = l.flags.remote_closed = true;
   }
   messaging_event e = make_event();
-  e.connection_ = connection_handle();
-  e.session_ = session_handle_of(id);
+  set_session(e, id);
   e.error_ = ev.error;
   if (ev.error) handler->on_session_error(e);
   sessions[id].flags.reported_closed = true;
@@ -275,7 +267,6 @@ void connection_context::on_peer_attached(const peer_attached& ev) {
   }
   links[id].flags.remote_open = true;
   messaging_event e = make_event();
-  e.connection_ = connection_handle();
   set_link(e, id);
   handler->on_link_opened(e);
   if (!links[id].answered && !links[id].flags.local_closed) answer_link(id);
@@ -298,7 +289,6 @@ void connection_context::on_peer_detached(const peer_detached& ev) {
   // A link this side failed was reported then (fail_link); the peer's answer adds nothing.
   if (l.flags.reported_closed) return;
   messaging_event e = make_event();
-  e.connection_ = connection_handle();
   set_link(e, id);
   e.error_ = ev.error;
   if (ev.error) handler->on_link_error(e);
@@ -311,7 +301,6 @@ void connection_context::on_credit(const credit_granted& ev) {
   if (it == link_of.end()) return;
   const std::uint32_t id = it->second;
   messaging_event e = make_event();
-  e.connection_ = connection_handle();
   set_link(e, id);
   const link_status* st = engine->link(ev.link);
   if (st && st->credit > 0 && !links[id].flags.local_closed) handler->on_sendable(e);
@@ -327,7 +316,6 @@ void connection_context::on_drained(const link_drained& ev) {
   auto it = link_of.find(ev.link);
   if (it == link_of.end()) return;
   messaging_event e = make_event();
-  e.connection_ = connection_handle();
   set_link(e, it->second);
   handler->on_receiver_drained(e);
 }
@@ -368,9 +356,8 @@ void connection_context::on_transfer(const transfer_received& ev) {
     return;
   }
   messaging_event e = make_event();
-  e.connection_ = connection_handle();
   set_link(e, id);
-  e.delivery_ = delivery_of(id, ev.delivery);
+  set_delivery(e, ev.delivery);
   e.view_ = &*view;
   delivering = &e;
   delivering_handle = ev.delivery;
@@ -390,11 +377,11 @@ void connection_context::settle_by_default(std::uint32_t id, delivery_handle dh)
   } else if (o.auto_accept && d->state.kind == delivery_state::type::none) {
     // Without auto_settle the outcome is sent and the settling left to the application.
     if (o.auto_settle)
-      (void)delivery_of(id, dh).accept();
+      (void)settle_delivery(epoch, dh, delivery_state::accepted());
     else
       (void)engine->update_state(dh, delivery_state::accepted());
   } else if (o.auto_settle && d->state.is_outcome()) {
-    (void)delivery_of(id, dh).settle();
+    (void)settle_delivery(epoch, dh, {});
   }
 }
 
@@ -411,16 +398,15 @@ void connection_context::on_disposition(const disposition_received& ev) {
   if (it == link_of.end()) return;
   const std::uint32_t id = it->second;
   messaging_event e = make_event();
-  e.connection_ = connection_handle();
   set_link(e, id);
   if (links[id].role == role::sender) {
-    e.tracker_ = tracker_of(id, ev.delivery);
+    set_tracker(e, ev.delivery);
     // An outcome is reported once: when it arrives, not again with the settlement.
     bool report = d->remote_state.is_outcome();
     if (report && !ev.settled)
       report = outcome_reported.insert(ev.delivery).second;
     else if (report)
-      report = outcome_reported.erase(ev.delivery) == 0;
+      report = outcome_reported.empty() || outcome_reported.erase(ev.delivery) == 0;
     if (report) {
       switch (d->remote_state.kind) {
         case delivery_state::type::accepted: handler->on_accepted(e); break;
@@ -444,7 +430,7 @@ void connection_context::on_disposition(const disposition_received& ev) {
   }
   // A receiver's delivery the sender settled: under rcv-settle-mode second, the outcome this
   // side gave is now final.
-  e.delivery_ = delivery_of(id, ev.delivery);
+  set_delivery(e, ev.delivery);
   if (!ev.settled) return;
   handler->on_settled(e);
   d = engine->delivery(ev.delivery);
@@ -469,9 +455,8 @@ void connection_context::on_in_doubt(const delivery_in_doubt& ev) {
     }
   }
   messaging_event e = make_event();
-  e.connection_ = connection_handle();
   set_link(e, id);
-  e.tracker_ = tracker_of(id, ev.delivery);
+  set_tracker(e, ev.delivery);
   handler->on_in_doubt(e);
   complete_outcome(ev.delivery, make_error_code(errc::in_doubt), {});
   if (engine->delivery(ev.delivery)) (void)engine->settle(ev.delivery);

@@ -232,7 +232,8 @@ result<tracker, std::error_code> sender::send_encoded(bytes_view encoded) {
   auto d = e->send(l.engine, encoded, o);
   if (!d) return d.error();
   ctx_->touched();
-  return ctx_->tracker_of(id_, *d);
+  // The tracker shares this handle's reference (cheaper than shared_from_this()).
+  return amqp::tracker(ctx_, ctx_->epoch, id_, *d);
 }
 
 result<tracker, std::error_code> sender::send(const message& m, outcome_callback on_outcome) {
@@ -304,23 +305,8 @@ connection_engine* live_engine(const std::shared_ptr<connection_context>& ctx,
 
 std::error_code settle_with(const std::shared_ptr<connection_context>& ctx, std::uint32_t epoch,
                             delivery_handle d, const delivery_state& state) {
-  connection_engine* e = live_engine(ctx, epoch);
-  if (!e) return make_error_code(errc::invalid_handle);
-  const delivery_status* s = e->delivery(d);
-  if (!s) return make_error_code(errc::invalid_handle);
-  const link_status* l = e->link(s->link);
-  std::error_code ec;
-  // Under rcv-settle-mode second a receiver states its outcome and settles once the sender
-  // has (spec Part 2, 2.6.12); the driver settles it when the sender's settlement arrives.
-  if (l && l->role == role::receiver && l->rcv_settle_mode == receiver_settle_mode::second &&
-      !s->remote_settled && state.kind != delivery_state::type::none) {
-    ec = e->update_state(d, state);
-  } else {
-    ctx->before_settle(d);
-    ec = e->settle(d, state);
-  }
-  if (!ec) ctx->touched();
-  return ec;
+  if (!ctx) return make_error_code(errc::invalid_handle);
+  return ctx->settle_delivery(epoch, d, state);
 }
 
 }  // namespace
@@ -421,9 +407,74 @@ std::error_code delivery::update(const delivery_state& state) {
 
 // --- the event and the handler's defaults -------------------------------------------------------
 
+// The event made by the connection borrows its state for the handler call; a copy may outlive
+// the call, and keeps the state alive as a handle does.
+messaging_event::messaging_event(const messaging_event& other)
+    : container_(other.container_),
+      ctx_(other.ctx_),
+      owner_(other.owner_ ? other.owner_
+                          : (other.ctx_ ? other.ctx_->shared_from_this() : nullptr)),
+      session_(other.session_),
+      link_(other.link_),
+      sender_link_(other.sender_link_),
+      transfer_(other.transfer_),
+      epoch_(other.epoch_),
+      delivery_(other.delivery_),
+      view_(other.view_),
+      message_(other.message_),
+      error_(other.error_) {}
+
+messaging_event& messaging_event::operator=(const messaging_event& other) {
+  if (this != &other) {
+    messaging_event copy(other);
+    container_ = copy.container_;
+    ctx_ = copy.ctx_;
+    owner_ = std::move(copy.owner_);
+    session_ = copy.session_;
+    link_ = copy.link_;
+    sender_link_ = copy.sender_link_;
+    transfer_ = copy.transfer_;
+    epoch_ = copy.epoch_;
+    delivery_ = copy.delivery_;
+    view_ = copy.view_;
+    message_ = std::move(copy.message_);
+    error_ = std::move(copy.error_);
+  }
+  return *this;
+}
+
+messaging_event::~messaging_event() = default;
+
+amqp::connection messaging_event::connection() const {
+  return ctx_ ? ctx_->connection_handle() : amqp::connection();
+}
+
+amqp::session messaging_event::session() const {
+  return session_ != none ? ctx_->session_handle_of(session_) : amqp::session();
+}
+
+amqp::sender messaging_event::sender() const {
+  return link_ != none && sender_link_ ? ctx_->sender_of(link_) : amqp::sender();
+}
+
+amqp::receiver messaging_event::receiver() const {
+  return link_ != none && !sender_link_ ? ctx_->receiver_of(link_) : amqp::receiver();
+}
+
 amqp::link messaging_event::link() const {
-  if (sender_.is_set()) return sender_;
-  return receiver_;
+  if (link_ == none) return {};
+  if (sender_link_) return sender();
+  return receiver();
+}
+
+amqp::tracker messaging_event::tracker() const {
+  return transfer_ == transfer::tracker ? ctx_->tracker_of(epoch_, link_, delivery_)
+                                        : amqp::tracker();
+}
+
+amqp::delivery messaging_event::delivery() const {
+  return transfer_ == transfer::delivery ? ctx_->delivery_of(epoch_, link_, delivery_)
+                                         : amqp::delivery();
 }
 
 const amqp::message& messaging_event::message() const {
@@ -458,5 +509,30 @@ void messaging_handler::on_transport_error(messaging_event& e) {
   std::cerr << "error: " << subject_of(e) << ": "
             << (e.error() ? e.error()->to_string() : std::string("transport failed")) << '\n';
 }
+
+namespace detail {
+
+std::error_code connection_context::settle_delivery(std::uint32_t at_epoch, delivery_handle d,
+                                                    const delivery_state& state) {
+  connection_engine* e = at_epoch == epoch && transport_up ? engine.get() : nullptr;
+  if (!e) return make_error_code(errc::invalid_handle);
+  const delivery_status* s = e->delivery(d);
+  if (!s) return make_error_code(errc::invalid_handle);
+  const link_status* l = e->link(s->link);
+  std::error_code ec;
+  // Under rcv-settle-mode second a receiver states its outcome and settles once the sender
+  // has (spec Part 2, 2.6.12); the driver settles it when the sender's settlement arrives.
+  if (l && l->role == role::receiver && l->rcv_settle_mode == receiver_settle_mode::second &&
+      !s->remote_settled && state.kind != delivery_state::type::none) {
+    ec = e->update_state(d, state);
+  } else {
+    before_settle(d);
+    ec = e->settle(d, state);
+  }
+  if (!ec) touched();
+  return ec;
+}
+
+}  // namespace detail
 
 }  // namespace amqp

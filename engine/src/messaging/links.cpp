@@ -18,11 +18,9 @@ condition make_condition(std::string name, std::string description) {
 }
 
 void connection_context::set_link(messaging_event& e, std::uint32_t id) {
-  e.session_ = session_handle_of(links[id].session);
-  if (links[id].role == role::sender)
-    e.sender_ = sender_of(id);
-  else
-    e.receiver_ = receiver_of(id);
+  e.session_ = links[id].session;
+  e.link_ = id;
+  e.sender_link_ = links[id].role == role::sender;
 }
 
 void connection_context::touched() {
@@ -248,7 +246,6 @@ void connection_context::fail_link(std::uint32_t id, condition error) {
 
 void connection_context::report_link_failure(std::uint32_t id, condition error) {
   messaging_event e = make_event();
-  e.connection_ = connection_handle();
   set_link(e, id);
   e.error_ = std::move(error);
   handler->on_link_error(e);

@@ -70,13 +70,7 @@ sasl_layer::sasl_layer(const sasl_client_options* client, const sasl_server_opti
       secure_(secure),
       max_frame_size_(max_frame_size),
       events_(events) {
-  if (server_) {
-    scram_secret_ = server_->scram_secret;
-    if (scram_secret_.size() < 16) {
-      scram_secret_.resize(32);
-      random_.fill(scram_secret_);
-    }
-  }
+  if (server_) scram_secret_ = server_->scram_secret;
 }
 
 sasl_layer::~sasl_layer() = default;
@@ -424,7 +418,13 @@ std::error_code sasl_layer::reject(writer& out) {
   if (state_ != state::awaiting_decision) return errc::wrong_state;
   if (scram_) {
     // A challenge like any other, which no proof can answer (RFC 5802, section 9): the client
-    // learns only at the end, as with a wrong password.
+    // learns only at the end, as with a wrong password. Without a secret of the server's,
+    // one is drawn now, once: only a SCRAM rejection needs it, and drawing it for every server
+    // engine would start the random source (OpenSSL's generator maps megabytes) for nothing.
+    if (scram_secret_.size() < 16) {
+      scram_secret_.resize(32);
+      random_.fill(scram_secret_);
+    }
     auto c = scram_->challenge_unknown_user(scram_secret_, server_->scram_iterations);
     if (c && send(out, spec::sasl_challenge{.challenge = as_bytes(*c)})) {
       state_ = state::negotiating;

@@ -28,6 +28,8 @@
 // and lets reconnect go on. Nothing fails silently unless the application overrides them.
 #pragma once
 
+#include <cstdint>
+#include <memory>
 #include <optional>
 
 #include "amqp/condition.hpp"
@@ -40,17 +42,25 @@ class container;
 
 // One fact and everything it concerns. Only what the fact concerns is set: on_message has a
 // connection, session, receiver, delivery and message, on_accepted a sender and tracker.
+// The handles are made when asked for: an event the handler only looks at costs no reference
+// counting. An event is valid during the handler call; a copy of it keeps the connection's
+// state alive like a handle does, and is valid as long as it lives (its view() and message()
+// excepted, which belong to the call).
 class messaging_event {
  public:
+  messaging_event(const messaging_event& other);
+  messaging_event& operator=(const messaging_event& other);
+  ~messaging_event();
+
   amqp::container& container() const noexcept { return *container_; }
-  amqp::connection connection() const { return connection_; }
-  amqp::session session() const { return session_; }
-  amqp::sender sender() const { return sender_; }
-  amqp::receiver receiver() const { return receiver_; }
+  amqp::connection connection() const;
+  amqp::session session() const;
+  amqp::sender sender() const;
+  amqp::receiver receiver() const;
   // The sender or the receiver.
   amqp::link link() const;
-  amqp::tracker tracker() const { return tracker_; }
-  amqp::delivery delivery() const { return delivery_; }
+  amqp::tracker tracker() const;
+  amqp::delivery delivery() const;
   // The received message, decoded on first use (on_message only). Valid during the call, also
   // after the handler settled the delivery.
   const amqp::message& message() const;
@@ -64,14 +74,23 @@ class messaging_event {
   friend struct detail::connection_context;
   friend class container;
   explicit messaging_event(amqp::container& c) noexcept : container_(&c) {}
+  messaging_event(amqp::container& c, detail::connection_context* ctx, std::uint32_t epoch) noexcept
+      : container_(&c), ctx_(ctx), epoch_(epoch) {}
+
+  static constexpr std::uint32_t none = 0xffffffffu;
+  enum class transfer : std::uint8_t { none, tracker, delivery };
 
   amqp::container* container_;
-  amqp::connection connection_;
-  amqp::session session_;
-  amqp::sender sender_;
-  amqp::receiver receiver_;
-  amqp::tracker tracker_;
-  amqp::delivery delivery_;
+  // What the fact concerns, as records of the connection's state (null for the container's
+  // own events). The state outlives the handler call; a copy of the event holds owner_.
+  detail::connection_context* ctx_ = nullptr;
+  std::shared_ptr<detail::connection_context> owner_;
+  std::uint32_t session_ = none;
+  std::uint32_t link_ = none;
+  bool sender_link_ = false;
+  transfer transfer_ = transfer::none;
+  std::uint32_t epoch_ = 0;  // the transport the tracker or delivery belongs to
+  delivery_handle delivery_;
   const amqp::message_view* view_ = nullptr;
   mutable std::optional<amqp::message> message_;
   std::optional<condition> error_;
