@@ -7,8 +7,11 @@ cd "$(dirname "$0")"
 JOBS=$(nproc 2>/dev/null || echo 2)
 BUILD_PACKAGES=(cmake ninja-build g++ pkg-config libgtest-dev libgmock-dev libtinyxml2-dev libssl-dev
                 libsasl2-dev libasio-dev)
-# Cyrus SASL's mechanism plugins and saslpasswd2, for the Cyrus interop tests.
-TEST_PACKAGES=(python3-qpid-proton libqpid-proton11-dev libsasl2-modules sasl2-bin)
+# Cyrus SASL's mechanism plugins and saslpasswd2, for the Cyrus interop tests; Qpid Proton's
+# example programs and C++ binding, the peers of the examples' interop tests; openssl, which
+# makes their certificates.
+TEST_PACKAGES=(python3-qpid-proton libqpid-proton11-dev libsasl2-modules sasl2-bin
+               libqpid-proton11-dev-examples libqpid-proton-cpp12-dev openssl)
 FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev llvm-14)
 BENCH_PACKAGES=(libbenchmark-dev libqpid-proton11-dev libqpid-proton-cpp12-dev)
 
