@@ -3,6 +3,7 @@
 #include "amqp/asio/container.hpp"
 
 #include <algorithm>
+#include <iostream>
 #include <optional>
 #include <thread>
 
@@ -229,6 +230,13 @@ void container::stop() {
   for (auto& t : timers)
     if (auto timer = t.lock()) ::asio::post(*io_, [timer] { timer->cancel(); });
   for (auto& c : connections) ::asio::post(c->executor(), [c] { c->close(); });
+}
+
+void container::report_error(std::string_view line) {
+  // One write per line, so lines from connections on several threads do not interleave.
+  std::string text(line);
+  text += '\n';
+  std::cerr << text << std::flush;
 }
 
 void container::forget(const detail::tcp_connection* c) {

@@ -159,6 +159,9 @@ class memory_container final : public container {
   // reconnects, closes its listeners and drops its scheduled work. Transports still up once
   // the network is quiet end.
   void stop() override;
+  // Kept, for tests to look at.
+  void report_error(std::string_view line) override { errors.emplace_back(line); }
+  std::vector<std::string> errors;
 
   memory_network& network() noexcept { return *net_; }
   void pump() { net_->pump(); }

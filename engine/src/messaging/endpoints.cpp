@@ -1,6 +1,5 @@
 // The handles' queries and commands: each looks its record up in the connection's context and
 // acts on the current transport's engine, or answers as for something closed when it is gone.
-#include <iostream>
 
 #include "messaging/context.hpp"
 
@@ -496,19 +495,21 @@ std::string subject_of(const messaging_event& e) {
   return "container";
 }
 
+// "error: <what failed>: <condition>", to wherever the container reports errors.
+void report(messaging_event& e, const char* fallback) {
+  e.container().report_error("error: " + subject_of(e) + ": " +
+                             (e.error() ? e.error()->to_string() : std::string(fallback)));
+}
+
 }  // namespace
 
 void messaging_handler::on_error(messaging_event& e) {
-  std::cerr << "error: " << subject_of(e) << ": "
-            << (e.error() ? e.error()->to_string() : std::string("unknown error")) << '\n';
+  report(e, "unknown error");
   if (e.connection().is_set() && e.connection().state() != endpoint_state::closed)
     e.connection().close();
 }
 
-void messaging_handler::on_transport_error(messaging_event& e) {
-  std::cerr << "error: " << subject_of(e) << ": "
-            << (e.error() ? e.error()->to_string() : std::string("transport failed")) << '\n';
-}
+void messaging_handler::on_transport_error(messaging_event& e) { report(e, "transport failed"); }
 
 namespace detail {
 

@@ -72,6 +72,8 @@ class container final : public amqp::container {
   // Closes every connection (no reconnect) and listener and drops scheduled work; run()
   // returns once the connections' closes were exchanged (or timed out).
   void stop() override;
+  // Writes the line to stderr.
+  void report_error(std::string_view line) override;
 
   ::asio::io_context& io_context() noexcept { return *io_; }
 

@@ -98,6 +98,11 @@ class container {
   // A link name unique in this container ("<id>-<n>").
   std::string make_link_name();
 
+  // Where the handler's default error hooks report ("error: sender 'x' (q): amqp:not-found:
+  // ..."): the messaging layer does no I/O, so the binding says where such lines go (the
+  // Asio container writes them to stderr). Called on the reporting connection's thread.
+  virtual void report_error(std::string_view line) = 0;
+
  protected:
   // Calls the handler's on_start: a binding does this when run() begins.
   void start();

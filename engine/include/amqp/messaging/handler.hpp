@@ -24,8 +24,8 @@
 // own state. The engine is never on the stack: a handler may call any command.
 //
 // Errors: on_connection_error, on_session_error and on_link_error call on_error by default,
-// which prints the condition to stderr and closes the connection; on_transport_error prints it
-// and lets reconnect go on. Nothing fails silently unless the application overrides them.
+// which reports the condition (container::report_error) and closes the connection;
+// on_transport_error reports it and lets reconnect go on. Nothing fails silently unless the application overrides them.
 #pragma once
 
 #include <cstdint>
@@ -146,15 +146,15 @@ class messaging_handler {
   virtual void on_in_doubt(messaging_event&) {}
 
   // The transport failed (the error names what and where: host, reason); on_disconnected
-  // follows. By default printed to stderr, without closing: reconnect, when on, goes on.
+  // follows. By default reported (container::report_error), without closing: reconnect, when on, goes on.
   virtual void on_transport_error(messaging_event& e);
   // The connection's transport is gone; with reconnect on, another attempt is scheduled.
   virtual void on_disconnected(messaging_event&) {}
   // A reconnect attempt succeeded: the peer's open arrived again; links attach again next.
   virtual void on_reconnected(messaging_event&) {}
 
-  // The default of every error hook: prints "error: <what failed>: <condition>" to stderr and
-  // closes the connection.
+  // The default of every error hook: reports "error: <what failed>: <condition>" through
+  // container::report_error and closes the connection.
   virtual void on_error(messaging_event& e);
 };
 
