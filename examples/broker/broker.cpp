@@ -85,10 +85,17 @@ broker_handler::queue_entry* broker_handler::find_or_make(const std::string& nam
                              " queues, its limit; cannot make '" + name + "'");
     return nullptr;
   }
-  queue_entry& q = queues_[name];
-  q.q = std::make_unique<queue>(name, queue_limits{options_.queue_limit, &budget_});
+  queue_entry& q = add_queue(name, false);
   log("queue '" + name + "' made");
   return &q;
+}
+
+broker_handler::queue_entry& broker_handler::add_queue(const std::string& name, bool dynamic) {
+  queue_entry& q = queues_[name];
+  q.q = std::make_unique<queue>(name, queue_limits{options_.queue_limit, &budget_}, dynamic);
+  if (options_.confirm_on_consume)
+    q.q->on_consumed([this](receipt r, const outcome& o) { confirm(r, o); });
+  return q;
 }
 
 broker_handler::queue_entry* broker_handler::make_dynamic(const amqp::link& owner) {
@@ -97,8 +104,7 @@ broker_handler::queue_entry* broker_handler::make_dynamic(const amqp::link& owne
   do {
     name = std::string(dynamic_prefix) + std::to_string(next_dynamic_++);
   } while (queues_.count(name));
-  queue_entry& q = queues_[name];
-  q.q = std::make_unique<queue>(name, queue_limits{options_.queue_limit, &budget_}, true);
+  queue_entry& q = add_queue(name, true);
   q.owner = owner;
   log("dynamic queue '" + name + "' made for " + describe(owner));
   return &q;
@@ -112,6 +118,11 @@ void broker_handler::delete_queue(const std::string& name) {
     consumers_.erase(s);
     s.close(make_condition("amqp:resource-deleted", "the node '" + name + "' was deleted"));
   }
+  // Producers still waiting for these messages learn that they will never be consumed.
+  for (const receipt r : it->second.q->receipts())
+    confirm(r, outcome{.kind = outcome_kind::rejected,
+                       .error = make_condition("amqp:resource-deleted",
+                                               "the node '" + name + "' was deleted")});
   log("queue '" + name + "' deleted (" + std::to_string(it->second.q->depth()) +
       " messages dropped)");
   queues_.erase(it);
@@ -387,8 +398,15 @@ void broker_handler::on_message(amqp::messaging_event& e) {
     settle_with(std::move(why));
     return;
   }
-  switch (q->q->publish(d.payload())) {
-    case publish_result::ok: settle_with(std::nullopt); break;
+  // confirm_on_consume: the producer's delivery waits for its message's consumer.
+  const receipt r = options_.confirm_on_consume && !d.remote_settled() ? next_receipt_ : 0;
+  switch (q->q->publish(d.payload(), r)) {
+    case publish_result::ok:
+      if (r != 0)
+        held_.emplace(next_receipt_++, d);
+      else
+        settle_with(std::nullopt);
+      break;
     case publish_result::full:
       settle_with(make_condition("amqp:resource-limit-exceeded",
                                  "queue '" + address + "' is full (" +
@@ -415,7 +433,10 @@ void broker_handler::outcome_arrived(amqp::messaging_event& e) {
       const amqp::delivery_state state = t.remote_state();
       outcome o;
       switch (state.kind) {
-        case amqp::delivery_state::type::rejected: o.kind = outcome_kind::rejected; break;
+        case amqp::delivery_state::type::rejected:
+          o.kind = outcome_kind::rejected;
+          if (state.error) o.error = *state.error;
+          break;
         case amqp::delivery_state::type::released: o.kind = outcome_kind::released; break;
         case amqp::delivery_state::type::modified:
           o.kind = outcome_kind::modified;
@@ -434,6 +455,18 @@ void broker_handler::outcome_arrived(amqp::messaging_event& e) {
   // The outcome is final for the broker: settle now, even when the receiver waits for that
   // (rcv-settle-mode second) before settling itself.
   if (!t.remote_settled() && !t.settled()) (void)t.settle();
+}
+
+void broker_handler::confirm(receipt r, const outcome& o) {
+  auto it = held_.find(r);
+  if (it == held_.end()) return;
+  amqp::delivery d = it->second;
+  held_.erase(it);
+  // A producer that left has nobody to tell; its messages were delivered all the same.
+  if (o.kind == outcome_kind::rejected)
+    (void)d.reject(o.error);
+  else
+    (void)d.accept();
 }
 
 void broker_handler::on_settled(amqp::messaging_event& e) {

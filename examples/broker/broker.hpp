@@ -27,6 +27,10 @@
 //   amqp:resource-limit-exceeded; one to a deleted dynamic node or without a `to` on the relay
 //   with amqp:not-found.
 // - Durable subscriptions are ordinary queues: the subscription's name is its address.
+// - With confirm_on_consume, an unsettled message is settled with the outcome its consumer gave
+//   (accepted or rejected), or accepted once sent to an at-most-once consumer; one whose
+//   dynamic node is deleted first is rejected with amqp:resource-deleted. Without it, the
+//   broker accepts a message once its queue holds it.
 // - Transactions are not supported: a coordinator link is refused.
 //
 // All connections must run on one thread (the Asio container's single-threaded run()): a
@@ -57,6 +61,11 @@ struct broker_options {
   std::size_t max_queues = 10000;           // queues at once
   std::size_t memory_limit = std::size_t{1} << 30;  // bytes of messages held, all queues
   std::uint32_t credit_window = 100;        // credit kept granted to each producer
+  // Settle a producer's unsettled delivery only when a consumer accepted or rejected the
+  // message (with that outcome), not when the queue took it. A message held in memory is
+  // then never confirmed before it is consumed, so a broker that dies loses nothing a
+  // reliable producer does not resend: its deliveries are in doubt.
+  bool confirm_on_consume = false;
   selector_limits selector{};
   std::ostream* log = nullptr;  // verbose: connections and links, one line each
 };
@@ -121,6 +130,9 @@ class broker_handler : public amqp::messaging_handler {
   // Drops a queue nobody uses and that holds nothing (it is made again when named).
   void collect(const std::string& name);
   void dispatch(queue_entry& q);
+  queue_entry& add_queue(const std::string& name, bool dynamic);
+  // confirm_on_consume: the message with receipt `r` was consumed with `o`.
+  void confirm(receipt r, const outcome& o);
   void outcome_arrived(amqp::messaging_event& e);
   void log(const std::string& line) const;
 
@@ -129,6 +141,10 @@ class broker_handler : public amqp::messaging_handler {
   std::map<std::string, queue_entry, std::less<>> queues_;
   std::unordered_map<amqp::link, consumer_link> consumers_;
   std::unordered_map<amqp::link, producer_link> producers_;
+  // confirm_on_consume: producers' deliveries waiting for their messages to be consumed (a
+  // handle goes stale, its commands failing, once its producer's link is gone).
+  std::unordered_map<receipt, amqp::delivery> held_;
+  receipt next_receipt_ = 1;
   std::uint64_t next_dynamic_ = 1;
 };
 

@@ -1,7 +1,7 @@
 // The example broker: in-memory queues for the other examples (and any AMQP 1.0 client).
 //
 //   broker [-a HOST:PORT] [--cert FILE --key FILE] [--users FILE [--allow-insecure]]
-//          [--queue-limit N] [--max-queues N] [--memory-limit MIB] [-v]
+//          [--queue-limit N] [--max-queues N] [--memory-limit MIB] [--confirm-on-consume] [-v]
 //   broker --hash-user NAME:PASSWORD      prints a SCRAM-SHA-256 line for the user file
 //
 // On start it prints one line, "broker listening on HOST:PORT" with the port actually bound
@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
   opts.address = "127.0.0.1:5672";
   std::string users_file, queue_limit = "100000", max_queues = "10000", memory_limit = "1024";
   std::string hash_user;
-  bool verbose = false;
+  bool verbose = false, confirm_on_consume = false;
   opts.add_value("users", 0, "FILE", "authenticate clients against the user file FILE",
                  users_file);
   opts.add_value("queue-limit", 0, "N", "messages a queue holds at most (default 100000)",
@@ -60,6 +60,9 @@ int main(int argc, char** argv) {
                  memory_limit);
   opts.add_value("hash-user", 0, "NAME:PASSWORD",
                  "print the user-file line for NAME (SCRAM-SHA-256) and exit", hash_user);
+  opts.add_flag("confirm-on-consume", 0,
+                "settle a producer's message only once a consumer accepted or rejected it",
+                confirm_on_consume);
   opts.add_flag("verbose", 'v', "log connections and links to stderr", verbose);
   if (int status = opts.parse(argc, argv); status >= 0) return status;
 
@@ -89,6 +92,7 @@ int main(int argc, char** argv) {
   bo.queue_limit = *limit;
   bo.max_queues = *queues;
   bo.memory_limit = *memory << 20;
+  bo.confirm_on_consume = confirm_on_consume;
   if (verbose) bo.log = &std::cerr;
 
   auto address = listen_url(opts.address);

@@ -112,23 +112,38 @@ void queue::account(std::ptrdiff_t delta) {
         static_cast<std::size_t>(static_cast<std::ptrdiff_t>(limits_.budget->used) + delta);
 }
 
-publish_result queue::publish(amqp::bytes_view encoded) {
+publish_result queue::publish(amqp::bytes_view encoded, receipt r) {
   if (depth() >= limits_.max_depth) return publish_result::full;
   if (limits_.budget && encoded.size() > limits_.budget->limit - limits_.budget->used)
     return publish_result::out_of_memory;
   auto m = stored_message::make(encoded);
   if (!m) return publish_result::malformed;
-  return publish(std::move(*m));
+  return publish(std::move(*m), r);
 }
 
-publish_result queue::publish(std::shared_ptr<const stored_message> m) {
+publish_result queue::publish(std::shared_ptr<const stored_message> m, receipt r) {
   if (depth() >= limits_.max_depth) return publish_result::full;
   const std::size_t size = m->bytes().size();
   if (limits_.budget && size > limits_.budget->limit - limits_.budget->used)
     return publish_result::out_of_memory;
   account(static_cast<std::ptrdiff_t>(size));
-  available_.push_back({next_seq_++, std::move(m), {}});
+  available_.push_back({next_seq_++, std::move(m), {}, r});
   return publish_result::ok;
+}
+
+std::vector<receipt> queue::receipts() const {
+  std::vector<receipt> out;
+  for (const entry& e : available_)
+    if (e.ticket) out.push_back(e.ticket);
+  for (const consumer& c : consumers_)
+    for (const auto& [id, e] : c.unsettled)
+      if (e.ticket) out.push_back(e.ticket);
+  return out;
+}
+
+void queue::consumed(const entry& e, const outcome& o) {
+  account(-static_cast<std::ptrdiff_t>(e.message->bytes().size()));
+  if (e.ticket && on_consumed_) on_consumed_(e.ticket, o);
 }
 
 consumer_id queue::subscribe(const consumer_options& options) {
@@ -223,8 +238,9 @@ std::size_t queue::dispatch(const std::function<bool(const delivery&)>& send) {
     if (c.options.browse) {
       c.cursor = it->seq + 1;
     } else if (settled) {
-      account(-static_cast<std::ptrdiff_t>(it->message->bytes().size()));
+      const entry gone = std::move(*it);
       available_.erase(it);
+      consumed(gone, outcome{});
     } else {
       c.unsettled.emplace(id, std::move(*it));
       ++unsettled_;
@@ -245,7 +261,7 @@ bool queue::settle(consumer_id cid, std::uint64_t id, const outcome& o) {
   switch (o.kind) {
     case outcome_kind::accepted:
     case outcome_kind::rejected:
-      account(-static_cast<std::ptrdiff_t>(e.message->bytes().size()));
+      consumed(e, o);
       return false;
     case outcome_kind::released:
       put_back(std::move(e));

@@ -20,7 +20,10 @@
 //   the queue forgets it at once;
 // - a browsing consumer (distribution-mode copy) is sent copies and nothing is taken away: it
 //   walks the queue once, in order, seeing each message at most once;
-// - a consumer that goes (its link or connection ended) gives its unsettled deliveries back.
+// - a consumer that goes (its link or connection ended) gives its unsettled deliveries back;
+// - a message published with a receipt is reported to the consumed hook once its fate is final
+//   (accepted or rejected by a consumer, or sent settled), so the producer's own delivery can
+//   be settled only then (the broker's confirm-on-consume mode).
 // Not thread-safe: the broker runs every connection on one thread.
 #pragma once
 
@@ -31,11 +34,13 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <vector>
 
 #include "amqp/codec/value.hpp"
+#include "amqp/condition.hpp"
 #include "amqp/message.hpp"
 #include "selector.hpp"
 
@@ -72,7 +77,11 @@ struct outcome {
   bool delivery_failed = false;     // modified
   bool undeliverable_here = false;  // modified
   amqp::value message_annotations;  // modified: merged into the message's (a map, or null)
+  std::optional<amqp::condition> error;  // rejected: the consumer's reason, if it gave one
 };
+
+// Names a published message to the consumed hook; 0: no receipt wanted.
+using receipt = std::uint64_t;
 
 // Bytes held by every queue together, checked before a message is taken.
 struct memory_budget {
@@ -107,9 +116,18 @@ class queue {
   bool dynamic() const noexcept { return dynamic_; }
 
   // Takes a producer's message (copied). full: max_depth reached; out_of_memory: the budget
-  // would be exceeded; malformed: not a message. Nothing is taken unless ok.
-  publish_result publish(amqp::bytes_view encoded);
-  publish_result publish(std::shared_ptr<const stored_message> m);
+  // would be exceeded; malformed: not a message. Nothing is taken unless ok. With a receipt,
+  // the consumed hook hears of the message once its fate is final.
+  publish_result publish(amqp::bytes_view encoded, receipt r = 0);
+  publish_result publish(std::shared_ptr<const stored_message> m, receipt r = 0);
+
+  // Called once per message published with a receipt, when a consumer accepted or rejected
+  // it (with that outcome) or it was sent settled (as accepted). Not called for messages that
+  // go with the queue (receipts() names them). The hook may act on other queues, not this one.
+  using consumed_hook = std::function<void(receipt, const outcome&)>;
+  void on_consumed(consumed_hook hook) { on_consumed_ = std::move(hook); }
+  // The receipts of the messages the queue holds, waiting or unsettled.
+  std::vector<receipt> receipts() const;
 
   consumer_id subscribe(const consumer_options& options);
   // The consumer leaves; its unsettled deliveries are put back, in order. Unknown ids are
@@ -147,6 +165,7 @@ class queue {
     std::uint64_t seq;  // arrival order
     std::shared_ptr<const stored_message> message;
     std::vector<consumer_id> refused_by;  // modified with undeliverable-here
+    receipt ticket = 0;
   };
   struct consumer {
     consumer_id id;
@@ -166,6 +185,8 @@ class queue {
   void put_back(entry e);
   // Drops a message's bytes from the budget.
   void account(std::ptrdiff_t bytes);
+  // The message's fate is final: its bytes leave the budget and its receipt is reported.
+  void consumed(const entry& e, const outcome& o);
 
   std::string name_;
   queue_limits limits_;
@@ -178,6 +199,7 @@ class queue {
   std::uint64_t next_seq_ = 1;
   std::uint64_t next_delivery_ = 1;
   consumer_id next_consumer_ = 1;
+  consumed_hook on_consumed_;
 };
 
 // The message with its header's delivery-count one higher (modified with delivery-failed,

@@ -50,7 +50,7 @@ struct client {
 
 class broker_test : public ::testing::Test {
  protected:
-  broker_test() : handler_({.queue_limit = 5}) {}
+  explicit broker_test(broker_options o = {.queue_limit = 5}) : handler_(std::move(o)) {}
 
   void SetUp() override { listen(handler_.connection_options()); }
 
@@ -318,6 +318,108 @@ TEST_F(broker_test, a_session_that_ends_takes_its_consumers_with_it) {
   b.conn.open_receiver("q");
   net_.run();
   EXPECT_EQ(b.bodies(), (std::vector<std::string>{"1"}));
+}
+
+// --- confirm on consume --------------------------------------------------------------------------
+
+class broker_confirm_test : public broker_test {
+ protected:
+  broker_confirm_test() : broker_test({.queue_limit = 5, .confirm_on_consume = true}) {}
+
+  // The producer's outcomes so far, one word each, in order.
+  static std::vector<std::string> outcomes(const client& p) {
+    std::vector<std::string> out;
+    for (const amqp::test::seen_event& e : p.h.events) {
+      const std::string name = e.what.substr(0, e.what.find(' '));  // without the condition
+      if (name == "on_accepted" || name == "on_rejected" || name == "on_released" ||
+          name == "on_modified")
+        out.push_back(name.substr(3));
+    }
+    return out;
+  }
+};
+
+TEST_F(broker_confirm_test, a_producer_hears_the_outcome_its_consumer_gave_and_not_before) {
+  client& p = connect();
+  produce(p, "q", {"take", "refuse", "pass"});
+  EXPECT_TRUE(outcomes(p).empty());  // queued, not consumed
+  EXPECT_EQ(depth("q"), 3u);
+  client& c = connect();
+  c.h.on("on_message", [&](amqp::messaging_event& e) {
+    const std::string b = body_of(e.message());
+    if (b == "take") (void)e.delivery().accept();
+    if (b == "refuse")
+      (void)e.delivery().reject(amqp::condition{.name = "app:refused", .description = "no"});
+    if (b == "pass") (void)e.delivery().release();
+  });
+  // Credit for three, so that the released one waits for the next consumer.
+  amqp::receiver r = c.conn.open_receiver("q", {.credit_window = 0, .auto_accept = false});
+  net_.run();
+  ASSERT_FALSE(r.add_credit(3));
+  net_.pump();
+  // Released is not final: the message waits in the queue and its producer goes on waiting.
+  EXPECT_EQ(outcomes(p), (std::vector<std::string>{"accepted", "rejected"}));
+  const amqp::test::seen_event* rejected = p.h.first("on_rejected");
+  ASSERT_TRUE(rejected && rejected->error);
+  EXPECT_EQ(rejected->error->name, "app:refused");
+  EXPECT_EQ(rejected->error->description, "no");
+  client& other = connect();
+  other.conn.open_receiver("q", {.mode = amqp::delivery_mode::at_most_once});
+  net_.run();
+  EXPECT_EQ(other.bodies(), (std::vector<std::string>{"pass"}));
+  EXPECT_EQ(outcomes(p), (std::vector<std::string>{"accepted", "rejected", "accepted"}));
+  EXPECT_EQ(depth("q"), 0u);
+}
+
+TEST_F(broker_confirm_test, a_consumer_that_drops_leaves_the_producer_waiting_for_the_next) {
+  client& p = connect();
+  produce(p, "q", {"1"});
+  client& a = connect();
+  a.conn.open_receiver("q", {.auto_accept = false});
+  net_.run();
+  ASSERT_EQ(a.bodies().size(), 1u);
+  net_.drop(a.conn);
+  net_.pump();
+  EXPECT_TRUE(outcomes(p).empty());
+  client& b = connect();
+  b.conn.open_receiver("q");
+  net_.run();
+  EXPECT_EQ(b.bodies(), (std::vector<std::string>{"1"}));
+  EXPECT_EQ(outcomes(p), (std::vector<std::string>{"accepted"}));
+}
+
+TEST_F(broker_confirm_test, a_deleted_dynamic_node_rejects_what_its_producers_wait_for) {
+  client& c = connect();
+  amqp::receiver r = c.conn.open_receiver("", {.credit_window = 0, .dynamic = true});
+  net_.run();
+  client& p = connect();
+  produce(p, r.address(), {"never read"});
+  EXPECT_TRUE(outcomes(p).empty());
+  r.close();
+  net_.pump();
+  EXPECT_EQ(outcomes(p), (std::vector<std::string>{"rejected"}));
+  const amqp::test::seen_event* e = p.h.first("on_rejected");
+  ASSERT_TRUE(e && e->error);
+  EXPECT_EQ(e->error->name, "amqp:resource-deleted");
+}
+
+TEST_F(broker_confirm_test, settled_sends_and_gone_producers_still_deliver) {
+  client& p = connect();
+  amqp::sender fire = p.conn.open_sender("q", {.mode = amqp::delivery_mode::at_most_once});
+  net_.run();
+  ASSERT_TRUE(fire.send(text("settled")));
+  net_.pump();
+  client& gone = connect();
+  produce(gone, "q", {"orphan"});
+  net_.drop(gone.conn);
+  net_.pump();
+  client& c = connect();
+  c.conn.open_receiver("q");
+  net_.run();
+  EXPECT_EQ(c.bodies(), (std::vector<std::string>{"settled", "orphan"}));
+  EXPECT_EQ(depth("q"), 0u);
+  // The producer that left was told the message was in doubt when it left.
+  EXPECT_EQ(gone.h.count("on_in_doubt"), 1u);
 }
 
 class broker_sasl_test : public broker_test {

@@ -193,6 +193,63 @@ TEST_F(queue_test, at_most_once_consumers_get_settled_deliveries_that_leave_at_o
   EXPECT_EQ(budget_.used, 0u);
 }
 
+TEST_F(queue_test, a_receipt_is_reported_once_when_the_message_is_consumed_and_not_before) {
+  std::vector<std::pair<receipt, outcome_kind>> consumed;
+  q_.on_consumed([&](receipt r, const outcome& o) { consumed.emplace_back(r, o.kind); });
+  const consumer_id c = q_.subscribe({});
+  q_.set_credit(c, 10);
+  for (receipt r : {11, 12, 13, 0}) {
+    std::string body = "r";  // not "r" + ...: GCC 12 warns wrongly (-Wrestrict) at -O3
+    body += std::to_string(r);
+    auto m = encode(with_body(std::move(body)));
+    ASSERT_EQ(q_.publish(m->data(), r), publish_result::ok);
+  }
+  EXPECT_EQ(q_.receipts(), (std::vector<receipt>{11, 12, 13}));
+  auto s = dispatch();
+  ASSERT_EQ(s.size(), 4u);
+  EXPECT_TRUE(consumed.empty());  // sent, not yet consumed
+  // Released and modified are not final: the receipt waits for the next consumer.
+  EXPECT_TRUE(q_.settle(c, s[0].id, {.kind = outcome_kind::released}));
+  EXPECT_TRUE(q_.settle(c, s[1].id, {.kind = outcome_kind::modified, .delivery_failed = true}));
+  EXPECT_FALSE(q_.settle(c, s[2].id,
+                         {.kind = outcome_kind::rejected,
+                          .error = amqp::condition{.name = "app:bad", .description = "no"}}));
+  EXPECT_FALSE(q_.settle(c, s[3].id, {.kind = outcome_kind::accepted}));  // no receipt
+  ASSERT_EQ(consumed.size(), 1u);
+  EXPECT_EQ(consumed[0], std::make_pair(receipt{13}, outcome_kind::rejected));
+  EXPECT_EQ(q_.receipts(), (std::vector<receipt>{11, 12}));
+  // A redelivered (re-encoded) message keeps its receipt.
+  auto again = dispatch();
+  ASSERT_EQ(again.size(), 2u);
+  EXPECT_EQ(again[1].delivery_count, 1u);
+  q_.settle(c, again[1].id, {.kind = outcome_kind::accepted});
+  q_.settle(c, again[0].id, {.kind = outcome_kind::accepted});
+  EXPECT_EQ(consumed, (std::vector<std::pair<receipt, outcome_kind>>{
+                          {13, outcome_kind::rejected},
+                          {12, outcome_kind::accepted},
+                          {11, outcome_kind::accepted}}));
+  EXPECT_TRUE(q_.receipts().empty());
+}
+
+TEST_F(queue_test, a_receipt_is_reported_as_accepted_when_sent_settled_and_never_for_a_copy) {
+  std::vector<receipt> consumed;
+  q_.on_consumed([&](receipt r, const outcome& o) {
+    EXPECT_EQ(o.kind, outcome_kind::accepted);
+    consumed.push_back(r);
+  });
+  auto m = encode(with_body("x"));
+  ASSERT_EQ(q_.publish(m->data(), 7), publish_result::ok);
+  const consumer_id browser = q_.subscribe({.browse = true});
+  q_.set_credit(browser, 10);
+  EXPECT_EQ(dispatch().size(), 1u);
+  EXPECT_TRUE(consumed.empty());
+  q_.unsubscribe(browser);
+  const consumer_id c = q_.subscribe({.pre_settled = true});
+  q_.set_credit(c, 10);
+  EXPECT_EQ(dispatch().size(), 1u);
+  EXPECT_EQ(consumed, (std::vector<receipt>{7}));
+}
+
 TEST_F(queue_test, a_browser_sees_each_message_once_and_takes_none) {
   publish_n(3);
   const consumer_id b = q_.subscribe({.browse = true});

@@ -18,7 +18,8 @@ if(PROTON_CPP_LIBRARY AND EXISTS ${PROTON_CPP_EXAMPLES}/broker.cpp)
 endif()
 
 set(AMQP_EXAMPLE_CASES helloworld send_recv send_recv_at_most_once client_server selected_recv
-    direct reliable_send_across_restart proton_simple_send_recv_via_our_broker
+    direct reliable_send_across_restart reliable_send_across_broker_restart
+    proton_simple_send_recv_via_our_broker
     proton_client_server_via_our_broker proton_selected_recv_via_our_broker
     proton_helloworld_via_our_broker our_programs_via_proton_python_broker
     our_programs_via_proton_cpp_broker direct_with_proton tls_external_with_proton_peer
