@@ -187,6 +187,12 @@ class connection_engine {
   // A receiver grants `credit` more deliveries (spec Part 2, 2.6.7), sent in a flow at once.
   // errc::wrong_state on a sender, before the attach was sent or after detach.
   [[nodiscard]] std::error_code grant_credit(link_handle link, std::uint32_t credit);
+  // The same, with `flow_properties` (null, or a map with symbol keys) replacing the link's
+  // link-state properties from this flow on; null stops sending them. A receiver acquires
+  // inside a transaction this way: {txn-id: the id} (spec Part 4, 4.4.3).
+  // errc::invalid_argument for properties that are not a map.
+  [[nodiscard]] std::error_code grant_credit(link_handle link, std::uint32_t credit,
+                                             value flow_properties);
   // A receiver asks the sender to use or give up all its credit now; link_drained follows.
   [[nodiscard]] std::error_code drain(link_handle link);
   // A sender answers a drain: the credit left is given up (delivery-count advances by it) and

@@ -9,6 +9,7 @@
 //   (void)engine.settle(*d);
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -31,7 +32,8 @@ using spec::sender_settle_mode;
 using spec::terminus_durability;
 
 // A source or a target (spec Part 3, 3.5.3 and 3.5.4). The fields from distribution_mode on
-// belong to a source; a target ignores them.
+// belong to a source; a target ignores them. A target may instead be a transaction
+// coordinator (spec Part 4, 4.5.1), which has capabilities only.
 struct terminus {
   std::optional<std::string> address;  // empty: no address (a dynamic node's request)
   terminus_durability durable = terminus_durability::none;
@@ -44,8 +46,18 @@ struct terminus {
   value default_outcome;                         // null, or a described outcome
   std::vector<std::string> outcomes;
   std::vector<std::string> capabilities;
+  // A target only: the coordinator of transactions (then every other field is ignored).
+  bool coordinator = false;
 
   friend bool operator==(const terminus&, const terminus&) = default;
+
+  // A coordinator target asking for (or, answered, offering) these txn-capabilities.
+  static terminus make_coordinator(std::vector<std::string> capabilities = {}) {
+    terminus t;
+    t.capabilities = std::move(capabilities);
+    t.coordinator = true;
+    return t;
+  }
 };
 
 // The fields of a local attach (spec Part 2, 2.7.3). The role is the command's: attach_sender,
@@ -98,13 +110,48 @@ struct link_status {
   std::vector<std::string> remote_offered_capabilities;
   std::vector<std::string> remote_desired_capabilities;
   value remote_properties;
+  // The link-state properties of flows (spec Part 2, 2.7.4): this side's, sent with each of
+  // its flows for the link, and those of the peer's latest flow (null when it sent none). A
+  // receiver acquiring inside a transaction names it here as txn-id (Part 4, 4.4.3).
+  value flow_properties;
+  value remote_flow_properties;
 };
 
-// What a delivery's state is (spec Part 3, 3.4): an outcome, or received (where a resumed
-// transfer may go on from), or none yet. Made and dropped for every message, so it stays
-// small: the rare error and annotations are boxed.
+// A transaction's id (spec Part 4, 4.5 transaction-id, a binary): made by the coordinator in
+// its declared outcome, named again by every transactional transfer, disposition and
+// discharge. The spec bounds it nowhere; here it is at most 64 bytes, held inline, and a
+// longer one from a peer is a decode error.
+class transaction_id {
+ public:
+  static constexpr std::size_t max_size = 64;
+  transaction_id() = default;
+  // Empty when `id` is longer than max_size.
+  static std::optional<transaction_id> from(bytes_view id) noexcept;
+  bytes_view bytes() const noexcept { return {bytes_.data(), size_}; }
+  std::size_t size() const noexcept { return size_; }
+  friend bool operator==(const transaction_id& a, const transaction_id& b) noexcept;
+
+ private:
+  std::array<std::uint8_t, max_size> bytes_{};
+  std::uint8_t size_ = 0;
+};
+
+// What a delivery's state is (spec Part 3, 3.4; Part 4, 4.5): an outcome, or received (where a
+// resumed transfer may go on from), or none yet; with a transaction id, the transactional-state
+// of a delivery sent, acquired or settled inside that transaction, its kind being the
+// provisional outcome (none: no outcome yet); or, as kind declared, a coordinator's answer to
+// a declare. Made and dropped for every message, so it stays small: the rare error,
+// annotations and transaction id are boxed.
 struct delivery_state {
-  enum class type : std::uint8_t { none, received, accepted, rejected, released, modified };
+  enum class type : std::uint8_t {
+    none,
+    received,
+    accepted,
+    rejected,
+    released,
+    modified,
+    declared
+  };
   type kind = type::none;
   // modified
   bool delivery_failed = false;
@@ -116,6 +163,8 @@ struct delivery_state {
   boxed<condition> error;
   // modified: a map, or none
   boxed<value> message_annotations;
+  // declared, or any transactional-state; received takes none
+  boxed<transaction_id> txn;
 
   static delivery_state accepted() { return {.kind = type::accepted}; }
   static delivery_state released() { return {.kind = type::released}; }
@@ -130,8 +179,24 @@ struct delivery_state {
   static delivery_state received(std::uint32_t section, std::uint64_t offset) {
     return {.kind = type::received, .section_number = section, .section_offset = offset};
   }
+  static delivery_state declared(transaction_id id) {
+    return {.kind = type::declared, .txn = std::move(id)};
+  }
+  // `outcome` inside the transaction: the outcome applied on commit. Without one: a delivery
+  // sent or acquired in the transaction, no outcome yet.
+  static delivery_state transactional(transaction_id id, delivery_state outcome) {
+    outcome.txn = std::move(id);
+    return outcome;
+  }
+  static delivery_state transactional(transaction_id id) {
+    return {.kind = type::none, .txn = std::move(id)};
+  }
   // An outcome ends the delivery's life at the receiver; received and none do not.
   bool is_outcome() const noexcept { return kind != type::none && kind != type::received; }
+  // A transactional-state (not declared, which names the transaction but is not in it).
+  bool is_transactional() const noexcept { return txn && kind != type::declared; }
+  // No state at all: neither an outcome nor a transaction.
+  bool empty() const noexcept { return kind == type::none && !txn; }
 
   friend bool operator==(const delivery_state&, const delivery_state&) = default;
 };
@@ -153,6 +218,9 @@ struct send_options {
   bool more = false;
   // The peer may wait before answering: the transfer is one of a batch (spec 2.7.5).
   bool batchable = false;
+  // Sent inside this transaction (spec Part 4, 4.4.1): the first transfer's state is its
+  // transactional-state, and the message counts only if the transaction commits.
+  const transaction_id* txn = nullptr;
 };
 
 struct delivery_status {
@@ -169,3 +237,8 @@ struct delivery_status {
 };
 
 }  // namespace amqp
+
+template <>
+struct std::hash<amqp::transaction_id> {
+  std::size_t operator()(const amqp::transaction_id& id) const noexcept;
+};

@@ -229,7 +229,11 @@ std::error_code connection_engine::close_link(link_handle link, std::optional<co
 }
 
 std::error_code connection_engine::grant_credit(link_handle link, std::uint32_t credit) {
-  return impl_->command([&] { return impl_->grant_credit(link, credit); });
+  return impl_->command([&] { return impl_->grant_credit(link, credit, nullptr); });
+}
+std::error_code connection_engine::grant_credit(link_handle link, std::uint32_t credit,
+                                                value flow_properties) {
+  return impl_->command([&] { return impl_->grant_credit(link, credit, &flow_properties); });
 }
 
 std::error_code connection_engine::drain(link_handle link) {

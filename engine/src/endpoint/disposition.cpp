@@ -18,6 +18,7 @@ using detail::session_endpoint;
 
 // States a disposition range can carry by kind alone; the others are written one by one.
 bool mergeable(const delivery_state& s) {
+  if (s.txn) return false;
   switch (s.kind) {
     case delivery_state::type::none:
     case delivery_state::type::accepted:
@@ -72,7 +73,7 @@ std::error_code connection_engine::impl::settle(delivery_handle h, const deliver
   if (speak) {  // the delivery is forgotten next: its state needs no storing
     const delivery_state& current = d->status.state;
     queue_disposition(s->status.channel, l->status.role, d->status.id, true,
-                      state.kind != delivery_state::type::none ? state : current);
+                      !state.empty() ? state : current);
   }
   // A delivery the peer settled already left its session's index.
   if (s && !d->status.remote_settled) (d->outgoing ? s->outgoing : s->incoming).erase(d->status.id);
@@ -139,7 +140,7 @@ void connection_engine::impl::on_disposition(session_endpoint& s, session_handle
   detail::delivery_index& index = d.role == role::receiver ? s.outgoing : s.incoming;
   index.for_range(d.first, d.last.value_or(d.first), [&](std::uint32_t, std::uint32_t slot) {
     delivery_endpoint& x = *deliveries.at(slot);
-    if (state->kind != delivery_state::type::none) x.status.remote_state = *state;
+    if (!state->empty()) x.status.remote_state = *state;
     if (d.settled) x.status.remote_settled = true;
     // A delivery still arriving is not the application's yet: it learns the state later.
     if (x.outgoing || x.reported)

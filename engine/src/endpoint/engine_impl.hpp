@@ -154,7 +154,8 @@ struct connection_engine::impl {
   void write_flow(detail::session_endpoint& s, const detail::link_endpoint* l, bool echo = false);
   // Refills the session's incoming window once it is half used (spec Part 2, 2.5.6).
   void refill_incoming_window(detail::session_endpoint& s);
-  std::error_code grant_credit(link_handle h, std::uint32_t credit);
+  // `properties`: null keeps the link's flow properties, else replaces them.
+  std::error_code grant_credit(link_handle h, std::uint32_t credit, value* properties);
   std::error_code drain(link_handle h);
   std::error_code complete_drain(link_handle h);
   std::error_code set_available(link_handle h, std::uint32_t available);

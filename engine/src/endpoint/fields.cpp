@@ -59,6 +59,8 @@ result<value_view, std::error_code> encode_terminus(const std::optional<terminus
     if (t->address) s.address = std::string_view(*t->address);
     if (t->distribution_mode) s.distribution_mode = symbol_view(*t->distribution_mode);
     spec::encode(e, s);
+  } else if (t->coordinator) {
+    spec::encode(e, spec::coordinator{.capabilities = std::span<const symbol_view>(capabilities)});
   } else {
     spec::target s{.durable = t->durable,
                    .expiry_policy = symbol_view(t->expiry_policy),
@@ -85,6 +87,13 @@ result<std::optional<terminus>> terminus_of(value_view v, bool as_source) {
     if (!s->default_outcome.is_null())
       t.default_outcome = value::from_view(s->default_outcome.view());
     t.outcomes = strings_of(s->outcomes);
+  } else if (v.type() == kind::described &&
+             v.as_described().is(spec::traits<spec::coordinator>::info.code,
+                                 spec::traits<spec::coordinator>::info.symbol)) {
+    auto c = spec::decode<spec::coordinator>(v);
+    if (!c) return c.error();
+    t.coordinator = true;
+    t.capabilities = strings_of(c->capabilities);
   } else {
     auto s = spec::decode<spec::target>(v);
     if (!s) return s.error();
@@ -93,15 +102,19 @@ result<std::optional<terminus>> terminus_of(value_view v, bool as_source) {
   return std::optional<terminus>(std::move(t));
 }
 
-value_view encode_state(const delivery_state& s, writer& scratch) {
-  scratch.clear();
-  encoder e(scratch);
+namespace {
+
+// A txn-id field: a binary of at most transaction_id::max_size bytes.
+result<transaction_id> txn_of(const spec::value_ref& v) {
+  if (v.view().type() != kind::binary) return decode_error{errc::field_type_mismatch, 0};
+  auto id = transaction_id::from(v.view().as_binary());
+  if (!id) return decode_error{errc::value_too_large, 0};
+  return *id;
+}
+
+// The outcome kinds, the parts of a state that a transactional-state may wrap.
+void encode_outcome(encoder& e, const delivery_state& s) {
   switch (s.kind) {
-    case delivery_state::type::none:
-      return {};
-    case delivery_state::type::received:
-      spec::encode(e, spec::received{s.section_number, s.section_offset});
-      break;
     case delivery_state::type::accepted:
       spec::encode(e, spec::accepted{});
       break;
@@ -122,22 +135,17 @@ value_view encode_state(const delivery_state& s, writer& scratch) {
       spec::encode(e, m);
       break;
     }
+    default:
+      break;
   }
-  return viewed(scratch);
 }
 
-result<delivery_state> state_of(value_view v) {
-  delivery_state s;
-  if (v.is_null()) return s;
+// accepted, rejected, released or modified.
+result<delivery_state> outcome_of(value_view v) {
   if (v.type() != kind::described) return decode_error{errc::unexpected_descriptor, 0};
   const spec::type_info* t = spec::find_type(v.as_described().descriptor());
   const std::uint64_t code = t ? t->code : 0;
   switch (code) {
-    case spec::traits<spec::received>::info.code: {
-      auto r = spec::decode<spec::received>(v);
-      if (!r) return r.error();
-      return delivery_state::received(r->section_number, r->section_offset);
-    }
     case spec::traits<spec::accepted>::info.code: {
       auto r = spec::decode<spec::accepted>(v);
       if (!r) return r.error();
@@ -164,6 +172,71 @@ result<delivery_state> state_of(value_view v) {
     }
     default:
       return decode_error{errc::unexpected_descriptor, 0};
+  }
+}
+
+}  // namespace
+
+value_view encode_state(const delivery_state& s, writer& scratch) {
+  scratch.clear();
+  encoder e(scratch);
+  if (s.kind == delivery_state::type::declared) {
+    if (!s.txn) return {};
+    const value id = value::bin(s.txn->bytes());
+    spec::encode(e, spec::declared{.txn_id = id});
+  } else if (s.txn) {
+    // The provisional outcome is encoded first, on its own, and embedded by reference.
+    writer inner;
+    encoder ie(inner);
+    encode_outcome(ie, s);
+    const value id = value::bin(s.txn->bytes());
+    spec::transactional_state t{.txn_id = id};
+    if (s.kind != delivery_state::type::none && s.kind != delivery_state::type::received)
+      t.outcome = viewed(inner);
+    spec::encode(e, t);
+  } else if (s.kind == delivery_state::type::received) {
+    spec::encode(e, spec::received{s.section_number, s.section_offset});
+  } else if (s.kind == delivery_state::type::none) {
+    return {};
+  } else {
+    encode_outcome(e, s);
+  }
+  return viewed(scratch);
+}
+
+result<delivery_state> state_of(value_view v) {
+  if (v.is_null()) return delivery_state{};
+  if (v.type() != kind::described) return decode_error{errc::unexpected_descriptor, 0};
+  const spec::type_info* t = spec::find_type(v.as_described().descriptor());
+  const std::uint64_t code = t ? t->code : 0;
+  switch (code) {
+    case spec::traits<spec::received>::info.code: {
+      auto r = spec::decode<spec::received>(v);
+      if (!r) return r.error();
+      return delivery_state::received(r->section_number, r->section_offset);
+    }
+    case spec::traits<spec::declared>::info.code: {
+      auto r = spec::decode<spec::declared>(v);
+      if (!r) return r.error();
+      auto id = txn_of(r->txn_id);
+      if (!id) return id.error();
+      return delivery_state::declared(*id);
+    }
+    case spec::traits<spec::transactional_state>::info.code: {
+      auto r = spec::decode<spec::transactional_state>(v);
+      if (!r) return r.error();
+      auto id = txn_of(r->txn_id);
+      if (!id) return id.error();
+      delivery_state inner;
+      if (!r->outcome.is_null()) {
+        auto o = outcome_of(r->outcome.view());
+        if (!o) return o.error();
+        inner = std::move(*o);
+      }
+      return delivery_state::transactional(*id, std::move(inner));
+    }
+    default:
+      return outcome_of(v);
   }
 }
 

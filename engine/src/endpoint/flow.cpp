@@ -60,7 +60,15 @@ void connection_engine::impl::on_link_flow(session_endpoint& s, link_endpoint& l
     if (flow.link_credit)
       st.credit = credit_between(their_count + *flow.link_credit, st.delivery_count);
     st.drain = flow.drain && st.credit > 0;
-    if (st.credit != before || (st.drain && !drain_before)) events.push(credit_granted{h});
+    // New link-state properties (a transaction to acquire in, say) are news even without
+    // new credit.
+    // Both null is the common case, and compared without encoding anything.
+    const bool properties_changed =
+        !(flow.properties.is_null() && st.remote_flow_properties.is_null()) &&
+        !(st.remote_flow_properties == flow.properties.view());
+    if (properties_changed) st.remote_flow_properties = value::from_view(flow.properties.view());
+    if (st.credit != before || (st.drain && !drain_before) || properties_changed)
+      events.push(credit_granted{h});
   } else {
     // The sender's count rules: it may have given up credit (a drain). It only ever advances;
     // a count going back would hand the sender credit this side never granted.
@@ -101,6 +109,7 @@ void connection_engine::impl::write_flow(session_endpoint& s, const link_endpoin
     if (st.role == role::sender) f.available = st.available;
     f.drain = st.drain;
     f.echo = echo;
+    f.properties = st.flow_properties;
   }
   (void)write(ss.channel, f);
 }
@@ -133,10 +142,14 @@ flow_target flow_command(connection_engine::impl& e, link_handle h, std::optiona
 
 }  // namespace
 
-std::error_code connection_engine::impl::grant_credit(link_handle h, std::uint32_t credit) {
+std::error_code connection_engine::impl::grant_credit(link_handle h, std::uint32_t credit,
+                                                      value* properties) {
   const flow_target t = flow_command(*this, h, role::receiver);
   if (t.error) return t.error;
+  if (properties && !properties->is_null() && properties->type() != kind::map)
+    return errc::invalid_argument;
   link_status& st = t.link->status;
+  if (properties) st.flow_properties = std::move(*properties);
   st.credit = credit > 0xffffffffu - st.credit ? 0xffffffffu : st.credit + credit;
   t.link->credit_limit = st.delivery_count + st.credit;
   write_flow(*t.session, t.link);

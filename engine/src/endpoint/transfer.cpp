@@ -109,6 +109,7 @@ result<delivery_handle, std::error_code> connection_engine::impl::send(link_hand
   d.status.settled = o.settled || st.snd_settle_mode == sender_settle_mode::settled;
   d.more = o.more;
   d.batchable = o.batchable;
+  if (o.txn) d.status.state = delivery_state::transactional(*o.txn);
   if (!o.tag.empty()) {
     std::copy(o.tag.begin(), o.tag.end(), d.tag.begin());
     d.tag_size = static_cast<std::uint8_t>(o.tag.size());
@@ -228,6 +229,7 @@ std::size_t connection_engine::impl::write_transfers(session_endpoint& s, link_e
       t.delivery_tag = bytes_view(d.tag.data(), d.tag_size);
       t.message_format = d.status.message_format;
       if (d.status.settled) t.settled = true;
+      if (d.status.state.txn) t.state = detail::encode_state(d.status.state, state_scratch);
     }
     t.batchable = d.batchable;
     t.aborted = d.abort_pending;
