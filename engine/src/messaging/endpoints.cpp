@@ -221,13 +221,15 @@ result<tracker, std::error_code> sender::send(const message& m) {
   return send_encoded(w.view());
 }
 
-result<tracker, std::error_code> sender::send_encoded(bytes_view encoded) {
+result<tracker, std::error_code> sender::send_encoded(bytes_view encoded,
+                                                      const transaction_id* txn) {
   connection_engine* e = engine_of(ctx_);
   if (!e) return make_error_code(errc::wrong_state);
   const detail::link_record& l = ctx_->links[id_];
   if (!l.engine.is_set()) return make_error_code(errc::wrong_state);
   send_options o;
   o.settled = l.sender.mode == delivery_mode::at_most_once;
+  o.txn = txn;
   auto d = e->send(l.engine, encoded, o);
   if (!d) return d.error();
   ctx_->touched();
@@ -395,6 +397,9 @@ std::error_code delivery::modify(bool delivery_failed, bool undeliverable_here,
                                               std::move(message_annotations)));
 }
 std::error_code delivery::settle() { return settle_with(ctx_, epoch_, delivery_, {}); }
+std::error_code delivery::settle(const delivery_state& state) {
+  return settle_with(ctx_, epoch_, delivery_, state);
+}
 
 std::error_code delivery::update(const delivery_state& state) {
   connection_engine* e = live_engine(ctx_, epoch_);
@@ -524,7 +529,7 @@ std::error_code connection_context::settle_delivery(std::uint32_t at_epoch, deli
   // Under rcv-settle-mode second a receiver states its outcome and settles once the sender
   // has (spec Part 2, 2.6.12); the driver settles it when the sender's settlement arrives.
   if (l && l->role == role::receiver && l->rcv_settle_mode == receiver_settle_mode::second &&
-      !s->remote_settled && state.kind != delivery_state::type::none) {
+      !s->remote_settled && !state.empty()) {
     ec = e->update_state(d, state);
   } else {
     before_settle(d);

@@ -191,8 +191,12 @@ class sender : public link {
   // errc::invalid_argument for a message the peer's max-message-size refuses or that does not
   // encode (its body not matching body_type).
   [[nodiscard]] result<tracker, std::error_code> send(const message& m);
-  // The same for a message already encoded (encode_message), sent as it is.
-  [[nodiscard]] result<tracker, std::error_code> send_encoded(bytes_view encoded);
+  // The same for a message already encoded (encode_message), sent as it is. With `txn`, it is
+  // sent inside that transaction (its first transfer carries the transactional-state): a
+  // controller sends this way through transaction::send, a coordinator that lets a receiver
+  // acquire in a transaction (link_status::remote_flow_properties holds its txn-id) too.
+  [[nodiscard]] result<tracker, std::error_code> send_encoded(bytes_view encoded,
+                                                              const transaction_id* txn = nullptr);
   // Sends `m` and calls `on_outcome` exactly once, on this connection's thread: with the peer's
   // final state once it settled the delivery (at once, with no state, for a message sent
   // settled), or with errc::in_doubt when the link or connection ended first. Nothing is
@@ -298,6 +302,8 @@ class delivery {
   std::error_code update(const delivery_state& state);
   // Settles with the current state.
   std::error_code settle();
+  // Settles with `state`: any outcome, a coordinator's declared, or a transactional-state.
+  std::error_code settle(const delivery_state& state);
 
   friend bool operator==(const delivery& a, const delivery& b) noexcept {
     return a.ctx_ == b.ctx_ && a.epoch_ == b.epoch_ && a.delivery_ == b.delivery_;
