@@ -5,6 +5,8 @@
 #include <functional>
 #include <utility>
 
+#include "amqp/transaction.hpp"
+
 namespace broker {
 
 namespace {
@@ -13,20 +15,20 @@ constexpr std::uint64_t selector_filter_code = 0x0000468C00000004;
 constexpr std::string_view selector_filter_name = "apache.org:selector-filter:string";
 constexpr std::string_view dynamic_prefix = "dynamic-";
 
-amqp::condition make_condition(std::string name, std::string description) {
-  return amqp::condition{.name = std::move(name), .description = std::move(description), .info = {}};
-}
-
 std::string_view text_of(amqp::value_view v) {
   if (v.type() == amqp::kind::string || v.type() == amqp::kind::symbol) return v.as_string();
   return {};
 }
 
+}  // namespace
+
 std::string describe(const amqp::link& l) {
   return "link '" + l.name() + "' of " + l.connection().remote_container_id();
 }
 
-}  // namespace
+amqp::condition make_condition(std::string name, std::string description) {
+  return amqp::condition{.name = std::move(name), .description = std::move(description), .info = {}};
+}
 
 std::optional<std::string> selector_filter(const amqp::value& filter, amqp::value* key) {
   const amqp::map* entries = filter.get_if<amqp::map>();
@@ -48,7 +50,8 @@ std::optional<std::string> selector_filter(const amqp::value& filter, amqp::valu
   return std::nullopt;
 }
 
-broker_handler::broker_handler(broker_options options) : options_(std::move(options)) {
+broker_handler::broker_handler(broker_options options)
+    : options_(std::move(options)), transactions_(options_.transactions) {
   budget_.limit = options_.memory_limit;
 }
 
@@ -135,18 +138,41 @@ void broker_handler::collect(const std::string& name) {
 }
 
 void broker_handler::dispatch(queue_entry& q) {
-  for (auto& [id, s] : q.senders) q.q->set_credit(id, s.credit());
+  // Consumers acquiring in a transaction get their deliveries in it; one naming a transaction
+  // that is not its connection's is closed, outside the dispatch.
+  std::unordered_map<consumer_id, amqp::transaction_id> in_transaction;
+  std::vector<amqp::sender> unknown;
+  for (auto& [id, s] : q.senders) {
+    q.q->set_credit(id, s.credit());
+    if (auto txn = acquiring(s)) {
+      if (transactions_.find(*txn, s.connection())) {
+        in_transaction.emplace(id, *txn);
+      } else {
+        q.q->set_credit(id, 0);
+        unknown.push_back(s);
+      }
+    }
+  }
   q.q->dispatch([&](const queue::delivery& d) {
     auto s = q.senders.find(d.consumer);
     if (s == q.senders.end()) return false;
-    auto t = s->second.send_encoded(d.message.bytes());
+    auto txn = in_transaction.find(d.consumer);
+    auto t = s->second.send_encoded(d.message.bytes(),
+                                    txn == in_transaction.end() ? nullptr : &txn->second);
     if (!t) return false;
     if (d.id != 0) {
       auto c = consumers_.find(s->second);
-      if (c != consumers_.end()) c->second.unsettled.emplace(*t, d.id);
+      if (c != consumers_.end()) {
+        c->second.unsettled.emplace(*t, d.id);
+        if (txn != in_transaction.end()) c->second.acquired.emplace(*t, txn->second);
+      }
     }
     return true;
   });
+  // Closed after the dispatch, which walks the queue's consumers (on_link_closed forgets them).
+  for (amqp::sender& s : unknown)
+    s.close(make_condition(std::string(amqp::transaction_errors::unknown_id),
+                           "the link acquires in a transaction its connection has not open"));
 }
 
 // --- links --------------------------------------------------------------------------------------
@@ -238,8 +264,11 @@ void broker_handler::open_consumer(amqp::sender s, const amqp::link_status& st) 
 
 void broker_handler::open_producer(amqp::receiver r, const amqp::link_status& st) {
   if (!st.remote_target) {
-    refuse(r, make_condition("amqp:not-implemented",
-                             "this broker takes messages on plain targets only (no transactions)"));
+    refuse(r, make_condition("amqp:invalid-field", "a sending link needs a target"));
+    return;
+  }
+  if (st.remote_target->coordinator) {
+    open_coordinator(r);
     return;
   }
   amqp::terminus target = *st.remote_target;
@@ -271,6 +300,10 @@ void broker_handler::open_producer(amqp::receiver r, const amqp::link_status& st
 }
 
 void broker_handler::forget_link(const amqp::link& l) {
+  if (coordinators_.erase(l)) {
+    rollback_where([&](const amqp::link& coordinator) { return coordinator == l; });
+    return;
+  }
   if (auto c = consumers_.find(l); c != consumers_.end()) {
     const consumer_link record = std::move(c->second);
     consumers_.erase(c);
@@ -304,6 +337,8 @@ void broker_handler::forget_where(const std::function<bool(const amqp::link&)>& 
   for (const auto& [l, c] : consumers_)
     if (which(l)) gone.push_back(l);
   for (const auto& [l, p] : producers_)
+    if (which(l)) gone.push_back(l);
+  for (const amqp::link& l : coordinators_)
     if (which(l)) gone.push_back(l);
   for (const amqp::link& l : gone) forget_link(l);
 }
@@ -366,8 +401,39 @@ void broker_handler::on_sendable(amqp::messaging_event& e) {
   if (q != queues_.end()) dispatch(q->second);
 }
 
+std::optional<std::string> broker_handler::route(amqp::messaging_event& e,
+                                                 amqp::condition& why) {
+  auto p = producers_.find(e.receiver());
+  if (p == producers_.end()) {
+    why = make_condition("amqp:internal-error", "the link is not a producer's");
+    return std::nullopt;
+  }
+  if (p->second.address) return *p->second.address;
+  const amqp::message_view& m = *e.view();
+  std::string address;
+  if (m.properties) address = std::string(text_of(m.properties->to.view()));
+  if (address.empty()) {
+    why = make_condition("amqp:not-found",
+                         "the message has no 'to' address for the anonymous relay");
+    return std::nullopt;
+  }
+  return address;
+}
+
 void broker_handler::on_message(amqp::messaging_event& e) {
   amqp::delivery d = e.delivery();
+  if (coordinators_.count(e.receiver())) {
+    on_coordinator_message(e);
+    return;
+  }
+  if (!producers_.count(e.receiver())) {
+    (void)d.release();
+    return;
+  }
+  if (d.remote_state().is_transactional()) {
+    on_transactional_send(e);
+    return;
+  }
   const auto settle_with = [&](std::optional<amqp::condition> why) {
     if (d.remote_settled()) return;  // sent settled: nothing to tell the producer
     if (why)
@@ -375,25 +441,9 @@ void broker_handler::on_message(amqp::messaging_event& e) {
     else
       (void)d.accept();
   };
-  auto p = producers_.find(e.receiver());
-  if (p == producers_.end()) {
-    (void)d.release();
-    return;
-  }
-  std::string address;
-  if (p->second.address) {
-    address = *p->second.address;
-  } else {
-    const amqp::message_view& m = *e.view();
-    if (m.properties) address = std::string(text_of(m.properties->to.view()));
-    if (address.empty()) {
-      settle_with(make_condition("amqp:not-found",
-                                 "the message has no 'to' address for the anonymous relay"));
-      return;
-    }
-  }
   amqp::condition why;
-  queue_entry* q = find_or_make(address, why);
+  const std::optional<std::string> address = route(e, why);
+  queue_entry* q = address ? find_or_make(*address, why) : nullptr;
   if (!q) {
     settle_with(std::move(why));
     return;
@@ -409,7 +459,7 @@ void broker_handler::on_message(amqp::messaging_event& e) {
       break;
     case publish_result::full:
       settle_with(make_condition("amqp:resource-limit-exceeded",
-                                 "queue '" + address + "' is full (" +
+                                 "queue '" + *address + "' is full (" +
                                      std::to_string(options_.queue_limit) + " messages)"));
       return;
     case publish_result::out_of_memory:
@@ -430,6 +480,11 @@ void broker_handler::outcome_arrived(amqp::messaging_event& e) {
     if (auto u = c->second.unsettled.find(t); u != c->second.unsettled.end()) {
       const std::uint64_t id = u->second;
       c->second.unsettled.erase(u);
+      std::optional<amqp::transaction_id> acquired_in;
+      if (auto a = c->second.acquired.find(t); a != c->second.acquired.end()) {
+        acquired_in = a->second;
+        c->second.acquired.erase(a);
+      }
       const amqp::delivery_state state = t.remote_state();
       outcome o;
       switch (state.kind) {
@@ -446,10 +501,21 @@ void broker_handler::outcome_arrived(amqp::messaging_event& e) {
           break;
         default: o.kind = outcome_kind::accepted; break;
       }
-      const std::string name = c->second.queue;
-      const consumer_id cid = c->second.id;
-      auto q = queues_.find(name);
-      if (q != queues_.end() && q->second.q->settle(cid, id, o)) dispatch(q->second);
+      // Settled in a transaction, or acquired in one that is still open: the discharge
+      // decides.
+      std::optional<amqp::transaction_id> txn;
+      if (state.is_transactional())
+        txn = *state.txn;
+      else if (acquired_in && transactions_.find(*acquired_in, e.connection()))
+        txn = acquired_in;
+      if (txn) {
+        (void)hold_in_transaction(c->second, e.sender(), id, *txn, o);
+      } else {
+        const std::string name = c->second.queue;
+        const consumer_id cid = c->second.id;
+        auto q = queues_.find(name);
+        if (q != queues_.end() && q->second.q->settle(cid, id, o)) dispatch(q->second);
+      }
     }
   }
   // The outcome is final for the broker: settle now, even when the receiver waits for that

@@ -31,7 +31,21 @@
 //   (accepted or rejected), or accepted once sent to an at-most-once consumer; one whose
 //   dynamic node is deleted first is rejected with amqp:resource-deleted. Without it, the
 //   broker accepts a message once its queue holds it.
-// - Transactions are not supported: a coordinator link is refused.
+// - Local transactions (spec Part 4): a sender whose target is a coordinator declares and
+//   discharges them (the coordinator offers amqp:local-transactions, amqp:multi-txns-per-ssn and
+//   amqp:multi-ssns-per-txn). A message sent in a transaction is answered
+//   transactional-state(accepted) at once and put in its queue only if the transaction commits.
+//   A delivery a consumer settles in a transaction, or that it acquired in one (its flow's
+//   properties name the txn-id: the deliveries then come in transactional-state), is held
+//   until the discharge: its outcome is applied on commit, and it is released (available
+//   again, in its place) on rollback. A commit that cannot put every message in its queue (a
+//   queue full, or gone) rolls back instead: the discharge is rejected with
+//   amqp:transaction:rollback. An id that is not an open transaction of the connection naming
+//   it is amqp:transaction:unknown-id: the discharge or the message is rejected, a consumer's
+//   link closed. A declare with a global id (a distributed transaction) is rejected with
+//   amqp:not-implemented. Transactions still open when their coordinator link, session or
+//   connection goes are rolled back. Transactional sends are not subject to
+//   confirm_on_consume: their answer is the transaction's.
 //
 // All connections must run on one thread (the Asio container's single-threaded run()): a
 // message received on one connection is sent on others from the same handler call.
@@ -46,6 +60,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "amqp/messaging/endpoints.hpp"
@@ -53,6 +68,7 @@
 #include "amqp/messaging/options.hpp"
 #include "queue.hpp"
 #include "selector.hpp"
+#include "transactions.hpp"
 
 namespace broker {
 
@@ -66,6 +82,7 @@ struct broker_options {
   // then never confirmed before it is consumed, so a broker that dies loses nothing a
   // reliable producer does not resend: its deliveries are in doubt.
   bool confirm_on_consume = false;
+  transaction_limits transactions{};
   selector_limits selector{};
   std::ostream* log = nullptr;  // verbose: connections and links, one line each
 };
@@ -110,6 +127,8 @@ class broker_handler : public amqp::messaging_handler {
     std::string queue;
     consumer_id id = 0;
     std::unordered_map<amqp::tracker, std::uint64_t> unsettled;  // -> the queue's delivery id
+    // Deliveries sent while the consumer acquired in a transaction, and which one.
+    std::unordered_map<amqp::tracker, amqp::transaction_id> acquired;
   };
   struct producer_link {
     std::optional<std::string> address;  // none: the anonymous relay
@@ -130,6 +149,22 @@ class broker_handler : public amqp::messaging_handler {
   // Drops a queue nobody uses and that holds nothing (it is made again when named).
   void collect(const std::string& name);
   void dispatch(queue_entry& q);
+  // Where a producer's message goes: its link's address, or its `to` on the anonymous relay.
+  std::optional<std::string> route(amqp::messaging_event& e, amqp::condition& why);
+  // --- transactions (broker_transactions.cpp) ---
+  void open_coordinator(amqp::receiver r);
+  void on_coordinator_message(amqp::messaging_event& e);
+  void on_transactional_send(amqp::messaging_event& e);
+  // A consumer's outcome for a delivery it settled in, or acquired in, transaction `id`.
+  // Returns false when the transaction is not one of the connection's (the link is closed).
+  bool hold_in_transaction(consumer_link& c, const amqp::link& l, std::uint64_t delivery,
+                           const amqp::transaction_id& id, const outcome& o);
+  // The transaction a consumer's link acquires in (its flow properties' txn-id), if any.
+  std::optional<amqp::transaction_id> acquiring(const amqp::sender& s) const;
+  // Applies a transaction's work; the reason when it had to roll back instead.
+  std::optional<amqp::condition> commit(open_transaction& t);
+  void rollback(open_transaction& t);
+  void rollback_where(const std::function<bool(const amqp::link&)>& which);
   queue_entry& add_queue(const std::string& name, bool dynamic);
   // confirm_on_consume: the message with receipt `r` was consumed with `o`.
   void confirm(receipt r, const outcome& o);
@@ -145,8 +180,14 @@ class broker_handler : public amqp::messaging_handler {
   // handle goes stale, its commands failing, once its producer's link is gone).
   std::unordered_map<receipt, amqp::delivery> held_;
   receipt next_receipt_ = 1;
+  transaction_table transactions_;
+  std::unordered_set<amqp::link> coordinators_;
   std::uint64_t next_dynamic_ = 1;
 };
+
+// The condition the broker refuses something with, and how its log names a link.
+amqp::condition make_condition(std::string name, std::string description);
+std::string describe(const amqp::link& l);
 
 // The selector text of a source's filter map (null or a map): the first entry whose value is
 // described as apache.org:selector-filter:string (or 0x0000468C00000004) with a string. `key`

@@ -138,6 +138,8 @@ std::vector<receipt> queue::receipts() const {
   for (const consumer& c : consumers_)
     for (const auto& [id, e] : c.unsettled)
       if (e.ticket) out.push_back(e.ticket);
+  for (const auto& [id, h] : held_)
+    if (h.e.ticket) out.push_back(h.e.ticket);
   return out;
 }
 
@@ -258,6 +260,29 @@ bool queue::settle(consumer_id cid, std::uint64_t id, const outcome& o) {
   entry e = std::move(it->second);
   c->unsettled.erase(it);
   --unsettled_;
+  return apply(std::move(e), cid, o);
+}
+
+bool queue::hold(consumer_id cid, std::uint64_t id) {
+  consumer* c = find(cid);
+  if (!c) return false;
+  auto it = c->unsettled.find(id);
+  if (it == c->unsettled.end()) return false;
+  held_.emplace(id, held_entry{std::move(it->second), cid});
+  c->unsettled.erase(it);
+  --unsettled_;
+  return true;
+}
+
+bool queue::resolve(std::uint64_t id, const outcome& o) {
+  auto it = held_.find(id);
+  if (it == held_.end()) return false;
+  held_entry h = std::move(it->second);
+  held_.erase(it);
+  return apply(std::move(h.e), h.from, o);
+}
+
+bool queue::apply(entry e, consumer_id cid, const outcome& o) {
   switch (o.kind) {
     case outcome_kind::accepted:
     case outcome_kind::rejected:

@@ -20,7 +20,8 @@
 //   the queue forgets it at once;
 // - a browsing consumer (distribution-mode copy) is sent copies and nothing is taken away: it
 //   walks the queue once, in order, seeing each message at most once;
-// - a consumer that goes (its link or connection ended) gives its unsettled deliveries back;
+// - a consumer that goes (its link or connection ended) gives its unsettled deliveries back,
+//   except those a transaction holds (hold, resolve) until its discharge;
 // - a message published with a receipt is reported to the consumed hook once its fate is final
 //   (accepted or rejected by a consumer, or sent settled), so the producer's own delivery can
 //   be settled only then (the broker's confirm-on-consume mode).
@@ -154,7 +155,16 @@ class queue {
   // ignored.
   bool settle(consumer_id c, std::uint64_t id, const outcome& o);
 
-  std::size_t depth() const noexcept { return available_.size() + unsettled_; }
+  // Takes delivery `id` from consumer `c` into the queue's own keeping, still unsettled: an
+  // outcome given inside a transaction, waiting for the discharge. The consumer leaving no
+  // longer gives it back. Returns false for unknown consumers or ids.
+  bool hold(consumer_id c, std::uint64_t id);
+  // The held delivery's outcome, as settle() applies it (a rolled-back transaction releases it).
+  // Returns true when the message was put back; unknown ids are ignored.
+  bool resolve(std::uint64_t id, const outcome& o);
+  std::size_t held() const noexcept { return held_.size(); }
+
+  std::size_t depth() const noexcept { return available_.size() + unsettled_ + held_.size(); }
   std::size_t available() const noexcept { return available_.size(); }
   std::size_t unsettled() const noexcept { return unsettled_; }
   std::size_t consumers() const noexcept { return consumers_.size(); }
@@ -183,6 +193,8 @@ class queue {
   std::deque<entry>::iterator next_for(const consumer& c);
   // Back in arrival order.
   void put_back(entry e);
+  // What settle() and resolve() share: `o` applied to a delivery taken from `refuser`.
+  bool apply(entry e, consumer_id refuser, const outcome& o);
   // Drops a message's bytes from the budget.
   void account(std::ptrdiff_t bytes);
   // The message's fate is final: its bytes leave the budget and its receipt is reported.
@@ -192,6 +204,11 @@ class queue {
   queue_limits limits_;
   bool dynamic_;
   std::deque<entry> available_;  // by seq
+  struct held_entry {
+    entry e;
+    consumer_id from;  // who took it: modified with undeliverable-here keeps it from them
+  };
+  std::map<std::uint64_t, held_entry> held_;  // by delivery id
   std::vector<consumer> consumers_;
   std::size_t next_turn_ = 0;  // round robin: the consumer to try first
   std::size_t unsettled_ = 0;

@@ -21,7 +21,8 @@ set(AMQP_EXAMPLE_CASES helloworld send_recv send_recv_at_most_once client_server
     direct reliable_send_across_restart reliable_send_across_broker_restart
     proton_simple_send_recv_via_our_broker
     proton_client_server_via_our_broker proton_selected_recv_via_our_broker
-    proton_helloworld_via_our_broker our_programs_via_proton_python_broker
+    proton_helloworld_via_our_broker proton_tx_send_recv_via_our_broker
+    proton_server_tx_via_our_broker our_programs_via_proton_python_broker
     our_programs_via_proton_cpp_broker direct_with_proton tls_external_with_proton_peer
     tls_plain_proton_client_to_our_broker)
 foreach(case ${AMQP_EXAMPLE_CASES})

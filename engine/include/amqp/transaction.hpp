@@ -18,6 +18,7 @@
 #include <variant>
 
 #include "amqp/codec/value.hpp"
+#include "amqp/codec/decoder.hpp"
 #include "amqp/codec/writer.hpp"
 #include "amqp/condition.hpp"
 #include "amqp/errors.hpp"
