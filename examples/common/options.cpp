@@ -77,6 +77,11 @@ void options::add_batch_size() {
                       [this](std::string_view v) { return to_int(v, batch_size) && batch_size > 0; }});
 }
 
+void options::add_abort_every() {
+  options_.push_back({"abort-every", 0, "K", "roll back every Kth batch instead of committing it",
+                      [this](std::string_view v) { return to_int(v, abort_every) && abort_every >= 0; }});
+}
+
 void options::add_at_most_once() {
   add_flag("at-most-once", 0, "send settled: no acknowledgements, nothing resent", at_most_once);
 }

@@ -29,6 +29,7 @@ class options {
   std::string address = "127.0.0.1:5672/examples";
   int messages = 100;
   int batch_size = 10;
+  int abort_every = 0;  // the transactional examples: roll back every Kth batch (0: none)
   std::string io = "asio";
   bool at_most_once = false;
   std::string ca, cert, key, user, password, mechs;
@@ -38,6 +39,7 @@ class options {
   // Optional options a program takes beyond -a and the TLS/SASL ones.
   void add_messages();
   void add_batch_size();
+  void add_abort_every();
   void add_at_most_once();
   // A program-specific option: a flag (no value) or one with a value.
   void add_flag(std::string long_name, char short_name, std::string help, bool& target);
