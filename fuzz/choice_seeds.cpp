@@ -43,13 +43,15 @@ class choices {
   bytes front_;
 };
 
-// engine_pair: the script (frame sizes, then per direction the messages, their size and the
-// receiver's settle mode, then the client's idle timeout), and for the first chunk the client
-// writes (its header and open) how it is cut and altered.
-choices pair_script(int frames, int messages, int size, bool second, int idle) {
+// engine_pair: the script (frame sizes, then per direction the messages and whether they run
+// inside a transaction, their size and the receiver's settle mode, then the client's idle
+// timeout), and for the first chunk the client writes (its header and open) how it is cut and
+// altered. `txn`: bit 0 client to server, bit 1 server to client.
+choices pair_script(int frames, int messages, int size, bool second, int idle, int txn = 0) {
   choices c;
   c.pick(frames, 3).pick(frames, 3);
-  for (int d = 0; d < 2; ++d) c.range(messages, 1, 6).pick(size, 5).one_in(second, 3);
+  for (int d = 0; d < 2; ++d)
+    c.range((messages - 1) + ((txn >> d) & 1 ? 6 : 0), 0, 17).pick(size, 5).one_in(second, 3);
   c.pick(idle, 3);
   return c;
 }
@@ -60,6 +62,11 @@ void pair_seeds() {
   put(t, "five-each-way-5000-bytes-frames-512", pair_script(0, 5, 4, false, 0).done());
   put(t, "three-each-way-settle-second-idle-3s", pair_script(1, 3, 3, true, 2).done());
   put(t, "six-each-way-600-bytes-frames-4096", pair_script(2, 6, 2, false, 0).done());
+  // Inside a transaction: declared, sent or credited in it, settled in it, discharged.
+  put(t, "three-each-way-in-a-transaction", pair_script(0, 3, 1, false, 0, 3).done());
+  put(t, "two-sent-in-a-transaction-settle-second-frames-512",
+      pair_script(0, 2, 3, true, 0, 1).done());
+  put(t, "four-credited-in-a-transaction-frames-1024", pair_script(1, 4, 2, false, 0, 2).done());
   // The first chunk (header and open, under 256 bytes): whole, at an offset, then altered.
   const auto first_chunk = [](int at, int how) {
     choices c = pair_script(0, 2, 2, false, 0);
@@ -116,10 +123,51 @@ class commands_script {
     c_.one_in(false, 16);  // named
     return *this;
   }
-  // A message of `size` bytes (100 to 600) on the side's only link.
-  commands_script& send(bool client, int size, bool settled = false) {
-    command(client, 15).range(3, 0, 3).range(size, 100, 600).one_in(false, 4);
+  // A message of `size` bytes (100 to 600) on the side's link `link` of `links`.
+  commands_script& send(bool client, int size, bool settled = false, int link = 0, int links = 1) {
+    command(client, 15);
+    pick_link(link, links);
+    c_.range(3, 0, 3).range(size, 100, 600).one_in(false, 4);
     c_.one_in(false, 4).one_in(false, 8).one_in(settled, 4).one_in(false, 4).one_in(false, 4);
+    return *this;
+  }
+  // Transactions (op 20 but for its abort): a sender to a coordinator target offering
+  // local transactions, named like the side's other links.
+  commands_script& attach_coordinator(bool client) {
+    transaction(client, 0);
+    for (int terminus = 0; terminus < 2; ++terminus)
+      c_.one_in(false, 8).one_in(false, 8).range(terminus, 0, 9).one_in(false, 4);
+    c_.pick(0, 3).pick(0, 2).pick(0, 6).pick(0, 5);
+    c_.one_in(false, 8).one_in(false, 8).one_in(false, 16);
+    c_.range(1, 0, 1).one_in(false, 4).one_in(false, 8);  // capabilities
+    c_.one_in(false, 8);                                  // a sender
+    return *this;
+  }
+  // A declare (local) or a discharge of the transaction the side knows (commit).
+  commands_script& request(bool client, bool declare, int link, int links) {
+    transaction(client, 1);
+    pick_link(link, links);
+    c_.range(declare ? 1 : 0, 0, 1);
+    if (declare) c_.range(0, 0, 7);
+    else c_.one_in(false, 4).range(0, 0, 1);  // the known id, commit
+    unsplit_options();
+    return *this;
+  }
+  // A message of `size` bytes (100 to 600) inside the transaction the side knows.
+  commands_script& send_in_txn(bool client, int size, int link, int links) {
+    transaction(client, 2);
+    pick_link(link, links);
+    c_.range(3, 0, 3).range(size, 100, 600);
+    c_.one_in(false, 4).one_in(false, 4).one_in(false, 8).one_in(false, 4).one_in(false, 4);
+    c_.one_in(false, 4);  // the known id
+    c_.one_in(false, 4);  // in one piece
+    return *this;
+  }
+  // 5 credits with the known transaction as the flow's link-state properties.
+  commands_script& grant_in_txn(bool client, int link, int links) {
+    transaction(client, 5);
+    pick_link(link, links);
+    c_.pick(2, 4).range(0, 0, 4).one_in(false, 4);
     return *this;
   }
   // A message of about the max-frame-size (mfs - 40 + offset) or up to 3 of them.
@@ -138,6 +186,17 @@ class commands_script {
   choices& command(bool client, int op) {
     c_.range(client ? 5 : 6, 0, 7).range(op, 0, 20);
     return c_;
+  }
+  void transaction(bool client, int which) {
+    command(client, 20).one_in(false, 8).range(which, 0, 5);
+  }
+  void pick_link(int link, int links) {
+    if (links > 1) c_.range(link, 0, links - 1);
+  }
+  // A whole message, unsettled, engine-made tag, in one piece.
+  void unsplit_options() {
+    c_.one_in(false, 4).one_in(false, 4).one_in(false, 8).one_in(false, 4).one_in(false, 4);
+    c_.one_in(false, 4);
   }
   choices c_;
 };
@@ -164,6 +223,28 @@ void commands_seeds() {
     commands_script s = linked(false);
     s.pump().send(false, 300).pump().pump().send_frames(false, 2, 1200, 1636).pump().pump();
     put(t, "server-sends-to-a-client-receiver", s.done());
+  }
+  {
+    // The client declares a transaction on a coordinator link, sends a message inside it and
+    // commits; the server answers as the coordinator and accepts inside the transaction.
+    commands_script s = linked(true);
+    s.attach_coordinator(true).pump().attach_answer().pump();
+    s.request(true, true, 1, 2).pump().pump();
+    s.send_in_txn(true, 200, 0, 2).pump().pump();
+    s.request(true, false, 1, 2).pump().pump();
+    s.close(true).pump().pump();
+    put(t, "client-declares-sends-in-a-transaction-and-commits", s.done());
+  }
+  {
+    // The client receives inside a transaction: its credit names it (link-state properties),
+    // then the server sends.
+    commands_script s = linked(false);
+    s.attach_coordinator(true).pump().attach_answer().pump();
+    s.request(true, true, 1, 2).pump().pump();
+    s.grant_in_txn(true, 0, 2).pump().pump();
+    s.send(false, 300, false, 0, 2).pump().pump();
+    s.request(true, false, 1, 2).pump().pump();
+    put(t, "client-acquires-inside-a-transaction", s.done());
   }
 }
 

@@ -19,6 +19,7 @@
 #include "amqp/frame.hpp"
 #include "amqp/message.hpp"
 #include "amqp/spec.hpp"
+#include "amqp/transaction.hpp"
 #include "amqp/value.hpp"
 #include "seeds.hpp"
 
@@ -77,6 +78,24 @@ bytes composite(const T& v) {
 }
 
 amqp::value_view view_of(const bytes& b) { return *amqp::decode_value(b); }
+
+// The transaction types (spec Part 4, 4.5, descriptors 0x30 to 0x34), each alone: a
+// coordinator target, a declare, a discharge, the declared outcome, a transactional-state
+// with an outcome inside.
+std::vector<std::pair<std::string, bytes>> transaction_composites() {
+  const amqp::value id = amqp::value::bin(hex("74 78 2d 31"));  // "tx-1"
+  const amqp::value accepted =
+      amqp::value::described_of(amqp::value(std::uint64_t{0x24}), amqp::value::list_of({}));
+  const amqp::symbol_view caps[] = {amqp::symbol_view{"amqp:local-transactions"},
+                                    amqp::symbol_view{"amqp:multi-txns-per-ssn"}};
+  const amqp::value global = amqp::value::bin(hex("78 69 64"));
+  return {{"txn-coordinator", composite(amqp::spec::coordinator{caps})},
+          {"txn-declare", composite(amqp::spec::declare{})},
+          {"txn-declare-global-id", composite(amqp::spec::declare{global})},
+          {"txn-discharge-fail", composite(amqp::spec::discharge{id, true})},
+          {"txn-declared", composite(amqp::spec::declared{id})},
+          {"txn-transactional-state", composite(amqp::spec::transactional_state{id, accepted})}};
+}
 
 // ---- values -------------------------------------------------------------------------------
 
@@ -161,6 +180,7 @@ void value_seeds() {
   put(t, "perf-close", composite(amqp::spec::close{err}));
   put(t, "outcome-accepted", composite(amqp::spec::accepted{}));
   put(t, "outcome-modified", composite(amqp::spec::modified{true, false, {}}));
+  for (const auto& [name, b] : transaction_composites()) put(t, name, b);
   amqp::spec::sasl_init init;
   init.mechanism = amqp::symbol_view{"PLAIN"};
   const bytes response = hex("00 75 73 65 72 00 70 77");
@@ -236,6 +256,27 @@ void message_seeds() {
       hex("00 a3 10 61 6d 71 70 3a 68 65 61 64 65 72 3a 6c 69 73 74 d0 00 00 00 05 00 00 00 01 "
           "41 00 a3 10 61 6d 71 70 3a 64 61 74 61 3a 62 69 6e 61 72 79 b0 00 00 00 01 7a"));
   put(t, "amqp-value-null", hex("00 53 77 40"));
+
+  // What a transaction controller sends its coordinator (spec Part 4, 4.3): one amqp-value
+  // holding a declare or a discharge.
+  const auto request = [](const amqp::coordinator_request& r) {
+    amqp::writer w;
+    (void)amqp::encode_coordinator_request(w, r);
+    return bytes(w.view().begin(), w.view().end());
+  };
+  const amqp::transaction_id txn = *amqp::transaction_id::from(hex("74 78 2d 31"));
+  put(t, "coordinator-declare", request(amqp::declare_request{}));
+  put(t, "coordinator-declare-global-id",
+      request(amqp::declare_request{amqp::value::bin(hex("78 69 64"))}));
+  put(t, "coordinator-discharge-commit", request(amqp::discharge_request{txn, false}));
+  put(t, "coordinator-discharge-fail", request(amqp::discharge_request{txn, true}));
+  // Named by its symbol, after a properties section.
+  amqp::message symbolic;
+  symbolic.properties.message_id = std::string("ctl-1");
+  symbolic.set_value(amqp::value::described_of(
+      amqp::value::sym("amqp:discharge:list"),
+      amqp::value::list_of({amqp::value::bin(hex("74 78 2d 31")), false})));
+  put(t, "coordinator-discharge-symbolic", encode_message(symbolic));
   put(t, "amqp-value-described", hex("00 53 77 00 a3 03 66 6f 6f c0 03 01 52 01"));
 }
 
@@ -502,6 +543,109 @@ void engine_seeds(const std::string& t, const std::string& peer) {
     frame(w, peer_close);
     put(t, "sasl-then-open", stream_of(w));
   }
+  {
+    // Transactions (spec Part 4): a controller's link to a coordinator target with a declare
+    // and a discharge on it, a message sent inside the transaction (transactional-state on
+    // its transfer), credit asked for inside it (txn-id in the flow's properties), and
+    // dispositions with declared and transactional states.
+    amqp::writer w;
+    header(w);
+    frame(w, peer_open);
+    frame(w, amqp::spec::begin{std::nullopt, 0, 100, 100, 15, {}, {}, {}});
+    const amqp::value id = amqp::value::bin(hex("74 78 2d 31"));
+    const amqp::value accepted =
+        amqp::value::described_of(amqp::value(std::uint64_t{0x24}), amqp::value::list_of({}));
+    const amqp::value queue = amqp::value::described_of(amqp::value(std::uint64_t{0x29}),
+                                                        amqp::value::list_of({"queue/orders"}));
+    const amqp::value source = amqp::value::described_of(amqp::value(std::uint64_t{0x28}),
+                                                         amqp::value::list_of({"queue/orders"}));
+    const amqp::symbol_view caps[] = {amqp::symbol_view{"amqp:local-transactions"}};
+    const bytes coordinator = composite(amqp::spec::coordinator{caps});
+    const amqp::value coordinator_target = amqp::value::from_view(view_of(coordinator));
+    const std::pair<const char*, const amqp::value*> senders[] = {
+        {"txn-ctrl", &coordinator_target}, {"in-txn", &queue}};
+    std::uint32_t handle = 0;
+    for (const auto& [name, target] : senders) {
+      amqp::spec::attach a;
+      a.name = name;
+      a.handle = handle++;
+      a.role = amqp::spec::role::sender;
+      a.source = source;
+      a.target = *target;
+      a.initial_delivery_count = 0;
+      frame(w, a);
+    }
+    amqp::spec::attach acquire;
+    acquire.name = "acquire";
+    acquire.handle = 2;
+    acquire.role = amqp::spec::role::receiver;
+    acquire.source = source;
+    acquire.target = queue;
+    frame(w, acquire);
+    const amqp::value txn_properties = amqp::value::map_of({{amqp::value::sym("txn-id"), id}});
+    amqp::spec::flow flow;
+    flow.next_incoming_id = 0;
+    flow.incoming_window = 100;
+    flow.next_outgoing_id = 0;
+    flow.outgoing_window = 100;
+    flow.handle = 2;
+    flow.link_credit = 5;
+    flow.properties = txn_properties;
+    frame(w, flow);
+
+    const auto request = [](const amqp::coordinator_request& r) {
+      amqp::writer b;
+      (void)amqp::encode_coordinator_request(b, r);
+      return bytes(b.view().begin(), b.view().end());
+    };
+    const std::uint8_t tags[][1] = {{0}, {1}, {2}};
+    amqp::spec::transfer declare;
+    declare.handle = 0;
+    declare.delivery_id = 0;
+    declare.delivery_tag = amqp::bytes_view(tags[0]);
+    declare.message_format = 0;
+    frame(w, declare, request(amqp::declare_request{}));
+    const bytes in_txn_state = composite(amqp::spec::transactional_state{id, {}});
+    const amqp::value in_txn = amqp::value::from_view(view_of(in_txn_state));
+    amqp::spec::transfer sent;
+    sent.handle = 1;
+    sent.delivery_id = 1;
+    sent.delivery_tag = amqp::bytes_view(tags[1]);
+    sent.message_format = 0;
+    sent.state = in_txn;
+    frame(w, sent, encode_message(typical_message()));
+
+    // The engine's first delivery on "acquire", accepted inside the transaction; its
+    // answer to the declare, settled with the declared outcome it would have given.
+    const bytes settled_in_txn = composite(amqp::spec::transactional_state{id, accepted});
+    const amqp::value outcome = amqp::value::from_view(view_of(settled_in_txn));
+    amqp::spec::disposition d;
+    d.role = amqp::spec::role::receiver;
+    d.first = 0;
+    d.settled = true;
+    d.state = outcome;
+    frame(w, d);
+    const bytes declared_state = composite(amqp::spec::declared{id});
+    const amqp::value declared = amqp::value::from_view(view_of(declared_state));
+    amqp::spec::disposition mine;
+    mine.role = amqp::spec::role::sender;
+    mine.first = 0;
+    mine.settled = true;
+    mine.state = declared;
+    frame(w, mine);
+
+    amqp::spec::transfer discharge;
+    discharge.handle = 0;
+    discharge.delivery_id = 2;
+    discharge.delivery_tag = amqp::bytes_view(tags[2]);
+    discharge.message_format = 0;
+    frame(w, discharge,
+          request(amqp::discharge_request{*amqp::transaction_id::from(hex("74 78 2d 31")), false}));
+    for (std::uint32_t h = 0; h < 3; ++h) frame(w, amqp::spec::detach{h, true, {}});
+    frame(w, amqp::spec::end{});
+    frame(w, peer_close);
+    put(t, "transactions", stream_of(w));
+  }
   put(t, "header-only", hex("41 4d 51 50 00 01 00 00"));
   put(t, "header-wrong-version", hex("41 4d 51 50 00 01 00 01"));
   put(t, "header-tls", hex("41 4d 51 50 02 01 00 00 16 03 01 00 05 01 00 00 01 00"));
@@ -642,6 +786,7 @@ void composite_seeds() {
     }
     stream = stream.subspan(r.consumed);
   }
+  for (const auto& [name, b] : transaction_composites()) put("composite_decode", name, b);
   put("composite_decode", "rejected-with-error",
       composite(amqp::spec::rejected{amqp::spec::error{amqp::symbol_view{"amqp:internal-error"},
                                                        "broken", {}}}));

@@ -3,7 +3,12 @@
 // the virtual clock, and every application command on both sides (open, close, sessions,
 // links in both roles with varied termini, settle modes, max-message-size and initial
 // delivery-count, credit, drain, sending messages of up to a few max-frame-sizes with
-// send_more and aborts, states and settlement with every outcome, abort of the engine).
+// send_more and aborts, states and settlement with every outcome, abort of the engine), and
+// the commands of transactions (spec Part 4): senders attached to a coordinator target,
+// declare and discharge requests on them, messages sent inside a transaction, settlement with
+// declared and transactional states, credit granted with link-state properties that name a
+// transaction (or null, or refused ones that are not a map). They sit behind op 20, which
+// once only drew the rare abort(), so that the inputs saved before them replay as they did.
 //
 // Input: choices drawn with fuzz_data (integers from the end, as FuzzedDataProvider does).
 // First the engines' limits (max-frame-size 512 to 4096) and each side's answering policy
@@ -21,6 +26,16 @@
 //   byte for byte (each message's bytes derive from its link and sequence number);
 // - no protocol_violation ever: both engines and their applications are honest. The only
 //   exceptions are the ones time causes (an idle timeout, the handshake timeout);
+// - transactions: a coordinator target reaches the peer as sent (capabilities and all), an
+//   ordinary one never as a coordinator; a declare or discharge request received whole
+//   decodes to the request sent (decode_coordinator_request also reads every other message, and must not
+//   crash on it); a message sent in a transaction arrives with transactional-state and that
+//   id (without one, with no state), unless its sender gave a state of its own since; a
+//   sender's remote_state is one its receiver gave that delivery; a sender's
+//   remote_flow_properties is null or properties its receiver granted on that link, and a
+//   receiver's flow_properties are what it granted last; properties that are not a map are
+//   refused; a 65-byte transaction id is refused by transaction_id::from, and a global id the
+//   encoder cannot write by encode_coordinator_request, which leaves its writer as it was;
 // - once both applications closed and every byte was delivered, both transports have closed
 //   without error, unless a timeout or an abort() ended something first;
 // - at the end both engines are finished, every delivery sent unsettled was settled by the
@@ -32,6 +47,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "amqp/transaction.hpp"
 #include "fuzz_data.hpp"
 #include "two_engines.hpp"
 
@@ -60,6 +76,13 @@ struct sent_message {
   std::size_t given = 0;    // bytes given to send()/send_more() so far
   bool complete = false;
   bool aborted = false;
+  // A coordinator request: what was sent, and its bytes (other messages' bytes derive from
+  // their link and sequence number).
+  std::optional<amqp::coordinator_request> request;
+  std::vector<std::uint8_t> bytes;
+  std::optional<amqp::transaction_id> txn;  // sent inside this transaction
+  bool sender_disposed = false;  // its sender gave a state or settled: the receiver may see that
+  std::vector<amqp::delivery_state> given_states;  // the non-empty states its receiver gave
 };
 
 // The messages sent on one link, by name (names are unique per connection here).
@@ -83,6 +106,9 @@ struct app {
   std::vector<amqp::delivery_handle> deliveries;
   std::unordered_map<amqp::link_handle, std::string> names;
   std::unordered_map<amqp::delivery_handle, std::pair<std::string, std::size_t>> sent;  // ledger
+  std::unordered_map<amqp::delivery_handle, std::pair<std::string, std::size_t>> received;
+  std::vector<amqp::transaction_id> txns;  // declared by this side or to it
+  std::uint32_t next_txn = 0;              // a coordinator's ids count up
   std::uint32_t next_name = 0;
   std::uint64_t next_tag = 0;
   bool idle_expired = false;  // the last event was idle_timeout_expired
@@ -217,9 +243,13 @@ class conversation {
     } else if (const auto* at = std::get_if<amqp::peer_attached>(&ev)) {
       if (const amqp::link_status* st = s.engine.link(at->link)) a.names[at->link] = st->name;
       remember(a.links, at->link);
+      check_remote_target(s, at->link);
       if (!at->answer && (a.policy & auto_attach)) {
-        if (check(s, s.engine.attach(at->link, link_options(s, at->link, true)), "attach(answer)"))
+        const amqp::link_options o = link_options(s, at->link, true);
+        if (check(s, s.engine.attach(at->link, o), "attach(answer)")) {
           s.check.answered(at->link);
+          attached_target(s, at->link, o);
+        }
       }
       auto_grant(s, a, at->link, 10);
     } else if (const auto* d = std::get_if<amqp::peer_detached>(&ev)) {
@@ -229,6 +259,7 @@ class conversation {
       }
     } else if (const auto* c = std::get_if<amqp::credit_granted>(&ev)) {
       const amqp::link_status* st = s.engine.link(c->link);
+      check_flow_properties(s, a, c->link);
       if ((a.policy & auto_credit) && st && st->drain)
         check(s, s.engine.complete_drain(c->link), "complete_drain(answer)");
     } else if (const auto* t = std::get_if<amqp::transfer_received>(&ev)) {
@@ -236,6 +267,7 @@ class conversation {
       on_message(s, a, *t);
     } else if (const auto* di = std::get_if<amqp::disposition_received>(&ev)) {
       const amqp::delivery_status* st = s.engine.delivery(di->delivery);
+      if (st) check_remote_state(s, a, di->delivery, *st);
       if ((a.policy & auto_settle) && st && (di->settled || st->remote_state.is_outcome()))
         settle(s, di->delivery, {});
     } else if (const auto* dd = std::get_if<amqp::delivery_in_doubt>(&ev)) {
@@ -267,28 +299,303 @@ class conversation {
     ledger& l = it->second;
     while (l.next < l.sent.size() && l.sent[l.next].aborted) ++l.next;
     s.expect(l.next < l.sent.size(), "a message received that was never sent");
+    a.received[t.delivery] = {name->second, l.next};
     const sent_message& m = l.sent[l.next++];
     const amqp::bytes_view got = s.engine.payload(t.delivery);
     s.expect(m.complete && got.size() == m.given,
              "a message received with another size than sent (or before it was complete)");
-    const std::vector<std::uint8_t> want = two_engines::message_bytes(l.id, m.seq, m.planned);
+    const std::vector<std::uint8_t> want =
+        m.request ? m.bytes : two_engines::message_bytes(l.id, m.seq, m.planned);
     s.expect(std::equal(got.begin(), got.end(), want.begin()),
              "a message received with other bytes than sent, or out of order");
+    // Every message is read as a coordinator would; a request must read as it was sent, when
+    // it was sent whole (send_more() may end a message before all its bytes were given).
+    const auto request = amqp::decode_coordinator_request(got);
+    if (m.request && m.given == m.planned) {
+      s.expect(request && *request == *m.request,
+               "a coordinator request received does not decode to the request sent");
+    } else if (!request) {
+      s.expect(request.error().name == "amqp:decode-error" && !request.error().description.empty(),
+               "a message that is no coordinator request is refused without a decode-error");
+    }
+    const amqp::delivery_status* ds = s.engine.delivery(t.delivery);
+    if (ds && !m.sender_disposed) {
+      const amqp::delivery_state carried =
+          m.txn ? amqp::delivery_state::transactional(*m.txn) : amqp::delivery_state{};
+      s.expect(ds->remote_state == carried,
+               "a message received with another state than its first transfer carried");
+    }
     if (a.policy & auto_settle) {
       const amqp::link_status* st = s.engine.link(t.link);
-      const amqp::delivery_status* ds = s.engine.delivery(t.delivery);
-      if (st && st->rcv_settle_mode == amqp::receiver_settle_mode::second && ds && !ds->remote_settled)
-        check(s, s.engine.update_state(t.delivery, amqp::delivery_state::accepted()), "update_state(auto)");
-      else
-        settle(s, t.delivery, amqp::delivery_state::accepted());
+      const amqp::delivery_state answer = auto_outcome(a, st, ds, request);
+      if (st && st->rcv_settle_mode == amqp::receiver_settle_mode::second && ds &&
+          !ds->remote_settled) {
+        if (check(s, s.engine.update_state(t.delivery, answer), "update_state(auto)"))
+          gave(a, t.delivery, answer);
+      } else {
+        settle(s, t.delivery, answer);
+      }
     }
     auto_grant(s, a, t.link, 1);
   }
 
   bool settle(side& s, amqp::delivery_handle d, const amqp::delivery_state& state) {
     const bool ok = check(s, s.engine.settle(d, state), "settle");
-    if (ok) s.check.settled(d);
+    if (ok) {
+      s.check.settled(d);
+      gave(app_of(s), d, state);
+    }
     return ok;
+  }
+
+  // --- transactions ----------------------------------------------------------------------
+
+  // How the application answers a message by itself: accepted, except that a coordinator
+  // answers a declare with a new transaction, a discharge with accepted (or unknown-id for an
+  // id it never declared) and anything else with the decode error; and a message sent inside
+  // a transaction is accepted inside it.
+  amqp::delivery_state auto_outcome(
+      app& a, const amqp::link_status* st, const amqp::delivery_status* ds,
+      const amqp::result<amqp::coordinator_request, amqp::condition>& request) {
+    if (st && st->remote_target && st->remote_target->coordinator) {
+      if (!request) return amqp::delivery_state::rejected(request.error());
+      if (std::holds_alternative<amqp::declare_request>(*request)) {
+        const std::uint32_t n = a.next_txn++;
+        const std::uint8_t id[] = {static_cast<std::uint8_t>(a.prefix),
+                                   static_cast<std::uint8_t>(n), static_cast<std::uint8_t>(n >> 8),
+                                   static_cast<std::uint8_t>(n >> 16)};
+        const amqp::transaction_id txn = *amqp::transaction_id::from(amqp::bytes_view(id));
+        remember(a.txns, txn);
+        return amqp::delivery_state::declared(txn);
+      }
+      const auto& discharge = std::get<amqp::discharge_request>(*request);
+      if (std::find(a.txns.begin(), a.txns.end(), discharge.id) != a.txns.end())
+        return amqp::delivery_state::accepted();
+      return amqp::delivery_state::rejected(
+          amqp::condition{std::string(amqp::transaction_errors::unknown_id), "fuzz", {}});
+    }
+    if (ds && ds->remote_state.is_transactional())
+      return amqp::delivery_state::transactional(*ds->remote_state.txn,
+                                                 amqp::delivery_state::accepted());
+    return amqp::delivery_state::accepted();
+  }
+
+  // After the application gave `state` to delivery `d` (settle or update_state): a receiver's
+  // non-empty state is one its sender may see; a sender's state or settlement may reach the
+  // receiver before it reads the message.
+  void gave(app& a, amqp::delivery_handle d, const amqp::delivery_state& state) {
+    if (const auto it = a.received.find(d); it != a.received.end()) {
+      if (!state.empty()) ledger_entry(it->second).given_states.push_back(state);
+    } else if (const auto out = a.sent.find(d); out != a.sent.end()) {
+      ledger_entry(out->second).sender_disposed = true;
+    }
+  }
+
+  sent_message& ledger_entry(const std::pair<std::string, std::size_t>& at) {
+    return ledgers_[at.first].sent[at.second];
+  }
+
+  // The state a sender sees is one its receiver gave (or none yet).
+  void check_remote_state(side& s, app& a, amqp::delivery_handle d,
+                          const amqp::delivery_status& st) {
+    if (st.remote_state.kind == amqp::delivery_state::type::declared && st.remote_state.txn)
+      remember(a.txns, *st.remote_state.txn);  // a controller learns its transaction
+    const auto it = a.sent.find(d);
+    if (it == a.sent.end() || st.remote_state.empty()) return;
+    const std::vector<amqp::delivery_state>& given = ledger_entry(it->second).given_states;
+    s.expect(std::find(given.begin(), given.end(), st.remote_state) != given.end(),
+             "a sender sees a delivery state its receiver never gave");
+  }
+
+  // The target each side attached a link with, by link name (names are unique per side).
+  void attached_target(side& s, amqp::link_handle l, const amqp::link_options& o) {
+    const amqp::link_status* st = s.engine.link(l);
+    if (st) targets_[&s == &client_ ? 0 : 1][st->name] = o.target;
+  }
+
+  // A coordinator target arrives as sent; another target never as a coordinator.
+  void check_remote_target(side& s, amqp::link_handle l) {
+    const amqp::link_status* st = s.engine.link(l);
+    if (!st) return;
+    const auto& sent = targets_[&s == &client_ ? 1 : 0];
+    const auto it = sent.find(st->name);
+    if (it == sent.end()) return;
+    const std::optional<amqp::terminus>& t = it->second;
+    s.expect(t.has_value() == st->remote_target.has_value(),
+             "a target arrived null though sent, or the other way round");
+    if (!t || !st->remote_target) return;
+    if (t->coordinator)
+      s.expect(*st->remote_target == *t, "a coordinator target arrived otherwise than sent");
+    else
+      s.expect(!st->remote_target->coordinator, "an ordinary target arrived as a coordinator");
+  }
+
+  // A sender's view of the link-state properties is null or what its receiver granted.
+  void check_flow_properties(side& s, app& a, amqp::link_handle l) {
+    const amqp::link_status* st = s.engine.link(l);
+    const auto name = a.names.find(l);
+    if (!st || st->role != amqp::role::sender || st->remote_flow_properties.is_null() ||
+        name == a.names.end())
+      return;
+    const std::vector<amqp::value>& granted = flow_properties_[name->second];
+    s.expect(std::find(granted.begin(), granted.end(), st->remote_flow_properties) != granted.end(),
+             "a sender sees flow properties its receiver never granted");
+  }
+
+  // A transaction id: one this side knows, or 0 to 64 bytes from the input's front. Now and
+  // then 65 of them first: transaction_id refuses those, and the first 64 are taken.
+  amqp::transaction_id txn_id(side& s, app& a) {
+    if (!a.txns.empty() && !in_.one_in(4)) return pick_from(a.txns);
+    const bool too_long = in_.one_in(16);
+    const std::size_t n =
+        too_long ? amqp::transaction_id::max_size + 1 : in_.range<std::size_t>(0, 64);
+    std::vector<std::uint8_t> b = in_.bytes(n);
+    b.resize(n, static_cast<std::uint8_t>(n));
+    if (too_long) {
+      s.expect(!amqp::transaction_id::from(amqp::bytes_view(b)),
+               "a 65-byte transaction id was taken");
+      b.resize(amqp::transaction_id::max_size);
+    }
+    const auto id = amqp::transaction_id::from(amqp::bytes_view(b));
+    s.expect(id && id->size() == b.size() && std::equal(b.begin(), b.end(), id->bytes().begin()),
+             "a transaction id of at most 64 bytes was refused or changed");
+    return *id;
+  }
+
+  amqp::terminus coordinator() {
+    std::vector<std::string> caps;
+    if (in_.flag()) caps.emplace_back(amqp::txn_capabilities::local_transactions);
+    if (in_.one_in(4)) caps.emplace_back(amqp::txn_capabilities::multi_txns_per_ssn);
+    if (in_.one_in(8)) caps.emplace_back(amqp::txn_capabilities::distributed_transactions);
+    return amqp::terminus::make_coordinator(std::move(caps));
+  }
+
+  amqp::coordinator_request coordinator_request(side& s, app& a) {
+    if (!in_.flag()) return amqp::discharge_request{txn_id(s, a), in_.flag()};
+    amqp::value global;
+    switch (in_.range<int>(0, 7)) {
+      case 5:
+        global = amqp::value::bin(amqp::bytes_view(in_.bytes(in_.range<std::size_t>(0, 40))));
+        break;
+      case 6: global = amqp::value::list_of({"xa", in_.range<int>(0, 9)}); break;
+      case 7: {
+        // A global id the encoder cannot write (a described descriptor) is refused whole.
+        amqp::writer w;
+        w.push_back(0x7f);
+        const amqp::value bad = amqp::value::described_of(
+            amqp::value::described_of(amqp::value(std::uint64_t{1}), amqp::value(2)),
+            amqp::value(3));
+        const std::error_code ec = amqp::encode_coordinator_request(w, amqp::declare_request{bad});
+        s.expect(ec == amqp::errc::nested_descriptor && w.size() == 1,
+                 "an unencodable global id was not refused, or left bytes behind");
+        break;
+      }
+      default: break;  // a local transaction, the common case
+    }
+    return amqp::declare_request{global};
+  }
+
+  amqp::delivery_state txn_state(side& s, app& a) {
+    const amqp::transaction_id id = txn_id(s, a);
+    using state = amqp::delivery_state;
+    switch (in_.range<int>(0, 6)) {
+      case 0: return state::declared(id);
+      case 1: return state::transactional(id);
+      case 2: return state::transactional(id, state::rejected(amqp::condition{
+                         std::string(amqp::transaction_errors::rollback), "fuzz", {}}));
+      case 3: return state::transactional(id, state::released());
+      case 4: return state::transactional(id, state::modified(in_.flag(), in_.flag()));
+      case 5: return state::transactional(id, state::rejected());
+      default: return state::transactional(id, state::accepted());
+    }
+  }
+
+  // Op 20 but for the abort: the commands of transactions.
+  std::error_code transaction_command(side& s, app& a) {
+    switch (in_.range<int>(0, 5)) {
+      case 0: {
+        // A controller attaches to a coordinator; now and then a receiver with that target,
+        // which means nothing but must still cross.
+        amqp::link_options o = link_options(s, {}, false);
+        o.target = coordinator();
+        o.name = std::string(1, a.prefix) + std::to_string(a.next_name++);
+        const amqp::role r = in_.one_in(8) ? amqp::role::receiver : amqp::role::sender;
+        auto l = r == amqp::role::sender ? s.engine.attach_sender(pick_from(a.sessions), o)
+                                         : s.engine.attach_receiver(pick_from(a.sessions), o);
+        if (!l) return l.error();
+        s.check.attached(*l, r);
+        remember(a.links, *l);
+        a.names[*l] = o.name;
+        attached_target(s, *l, o);
+        return {};
+      }
+      case 1: return send(s, a, send_kind::request);
+      case 2: return send(s, a, send_kind::in_txn);
+      case 3: {
+        const amqp::delivery_handle d = pick_from(a.deliveries);
+        const amqp::delivery_state st = txn_state(s, a);
+        const std::error_code ec = s.engine.update_state(d, st);
+        if (!ec) gave(a, d, st);
+        return ec;
+      }
+      case 4: {
+        const amqp::delivery_handle d = pick_from(a.deliveries);
+        const amqp::delivery_state st = txn_state(s, a);
+        const std::error_code ec = s.engine.settle(d, st);
+        if (!ec) {
+          s.check.settled(d);
+          gave(a, d, st);
+        }
+        return ec;
+      }
+      default: return grant_with_properties(s, a);
+    }
+  }
+
+  // Credit with link-state properties: a txn-id (now and then a 65-byte one: the engine does
+  // not read them), null, or something that is not a map and must be refused.
+  std::error_code grant_with_properties(side& s, app& a) {
+    const amqp::link_handle l = pick_from(a.links);
+    const std::uint32_t credit = in_.pick({0u, 1u, 5u, 100u});
+    amqp::value properties;
+    bool map = true;
+    switch (in_.range<int>(0, 4)) {
+      case 0: case 1: {
+        const amqp::transaction_id id = txn_id(s, a);
+        properties =
+            amqp::value::map_of({{amqp::value::sym("txn-id"), amqp::value::bin(id.bytes())}});
+        break;
+      }
+      case 2: {
+        const std::vector<std::uint8_t> long_id(65, 0x65);
+        properties = amqp::value::map_of({{amqp::value::sym("txn-id"), amqp::value::bin(long_id)},
+                                          {amqp::value::sym("x-fuzz"), 1}});
+        break;
+      }
+      case 3: break;  // null: no more properties
+      default:
+        properties = in_.pick({amqp::value::list_of({amqp::value::sym("txn-id")}),
+                               amqp::value::sym("txn-id"), amqp::value(7)});
+        map = false;
+        break;
+    }
+    const amqp::link_status* st = s.engine.link(l);
+    const amqp::value before = st ? st->flow_properties : amqp::value();
+    const std::error_code ec = s.engine.grant_credit(l, credit, properties);
+    st = s.engine.link(l);
+    if (ec) {
+      if (st)
+        s.expect(st->flow_properties == before,
+                 "a refused grant_credit changed the flow properties");
+      return ec;
+    }
+    s.expect(map, "grant_credit took flow properties that are not a map");
+    s.check.granted(l, credit);
+    s.expect(st && st->flow_properties == properties,
+             "grant_credit did not keep its flow properties");
+    if (const auto name = a.names.find(l); name != a.names.end())
+      flow_properties_[name->second].push_back(properties);
+    return {};
   }
 
   // --- commands --------------------------------------------------------------------------
@@ -416,14 +723,19 @@ class conversation {
           s.check.attached(*l, r);
           remember(a.links, *l);
           a.names[*l] = name;
+          attached_target(s, *l, o);
         }
         ec = l ? std::error_code() : l.error();
         break;
       }
       case 7: {
         const amqp::link_handle l = pick_from(a.links);
-        ec = s.engine.attach(l, link_options(s, l, in_.flag()));
-        if (!ec) s.check.answered(l);
+        const amqp::link_options o = link_options(s, l, in_.flag());
+        ec = s.engine.attach(l, o);
+        if (!ec) {
+          s.check.answered(l);
+          attached_target(s, l, o);
+        }
         break;
       }
       case 8: case 9: {
@@ -451,11 +763,21 @@ class conversation {
         if (!ec) aborted(s, a, d);
         break;
       }
-      case 18: ec = s.engine.update_state(pick_from(a.deliveries), state()); break;
+      case 18: {
+        const amqp::delivery_handle d = pick_from(a.deliveries);
+        const amqp::delivery_state st = state();
+        ec = s.engine.update_state(d, st);
+        if (!ec) gave(a, d, st);
+        break;
+      }
       case 19: {
         const amqp::delivery_handle d = pick_from(a.deliveries);
-        ec = s.engine.settle(d, state());
-        if (!ec) s.check.settled(d);
+        const amqp::delivery_state st = state();
+        ec = s.engine.settle(d, st);
+        if (!ec) {
+          s.check.settled(d);
+          gave(a, d, st);
+        }
         break;
       }
       default:
@@ -464,8 +786,10 @@ class conversation {
           s.aborted = true;
           s.expect(s.engine.is_finished() && s.engine.pending_output().empty(),
                    "an aborted engine is not finished");
+          return;
         }
-        return;
+        ec = transaction_command(s, a);
+        break;
     }
     check(s, ec, "command " + std::to_string(op));
     if (ec) {
@@ -474,15 +798,28 @@ class conversation {
     }
   }
 
-  std::error_code send(side& s, app& a) {
+  enum class send_kind { plain, request, in_txn };
+
+  std::error_code send(side& s, app& a, send_kind kind = send_kind::plain) {
     const amqp::link_handle l = pick_from(a.links);
     const std::uint32_t mfs = s.engine.max_frame_size();
     std::size_t size = 0;
-    switch (in_.range<int>(0, 3)) {
-      case 0: size = in_.range<std::size_t>(0, 16); break;
-      case 1: size = in_.range<std::size_t>(mfs - 40, mfs + 40); break;
-      case 2: size = in_.range<std::size_t>(0, 3 * std::size_t{mfs} + 100); break;
-      default: size = in_.range<std::size_t>(100, 600); break;
+    std::optional<amqp::coordinator_request> request;
+    std::vector<std::uint8_t> request_bytes;
+    if (kind == send_kind::request) {
+      request = coordinator_request(s, a);
+      amqp::writer w;
+      s.expect(!amqp::encode_coordinator_request(w, *request),
+               "a coordinator request did not encode");
+      request_bytes.assign(w.view().begin(), w.view().end());
+      size = request_bytes.size();
+    } else {
+      switch (in_.range<int>(0, 3)) {
+        case 0: size = in_.range<std::size_t>(0, 16); break;
+        case 1: size = in_.range<std::size_t>(mfs - 40, mfs + 40); break;
+        case 2: size = in_.range<std::size_t>(0, 3 * std::size_t{mfs} + 100); break;
+        default: size = in_.range<std::size_t>(100, 600); break;
+      }
     }
     bool more = in_.one_in(4);
     std::size_t first = more ? in_.range<std::size_t>(0, size) : size;
@@ -490,7 +827,8 @@ class conversation {
     ledger& led = ledgers_[name];
     if (led.id == 0) led.id = static_cast<std::uint32_t>(ledgers_.size());
     const std::uint32_t seq = static_cast<std::uint32_t>(led.sent.size());
-    const std::vector<std::uint8_t> m = two_engines::message_bytes(led.id, seq, size);
+    const std::vector<std::uint8_t> m =
+        request ? request_bytes : two_engines::message_bytes(led.id, seq, size);
     // A tag of 9 bytes or more never meets an engine-made one (at most 8); 33 is refused.
     std::vector<std::uint8_t> tag;
     if (in_.one_in(4)) {
@@ -504,6 +842,9 @@ class conversation {
                          .settled = in_.one_in(4),
                          .more = more,
                          .batchable = in_.one_in(4)};
+    std::optional<amqp::transaction_id> txn;
+    if (kind == send_kind::in_txn) txn = txn_id(s, a);
+    o.txn = txn ? &*txn : nullptr;
     // Now and then in pieces (message_parts): up to three cuts, empty pieces allowed.
     const amqp::bytes_view head = amqp::bytes_view(m).first(first);
     std::size_t cuts[2] = {first, first};
@@ -519,8 +860,13 @@ class conversation {
     s.expect(!name.empty(), "send() accepted a link whose attach was never seen");
     const amqp::delivery_status* st = s.engine.delivery(*d);
     s.check.sent(*d, !st || st->settled);
+    if (st)
+      s.expect(st->state ==
+                   (txn ? amqp::delivery_state::transactional(*txn) : amqp::delivery_state{}),
+               "a delivery sent has another state than its transaction's");
     s.app_bytes += first;
-    led.sent.push_back({.seq = seq, .planned = size, .given = first, .complete = !more});
+    led.sent.push_back({.seq = seq, .planned = size, .given = first, .complete = !more,
+                        .request = request, .bytes = std::move(request_bytes), .txn = txn});
     a.sent[*d] = {name, led.sent.size() - 1};
     remember(a.deliveries, *d);
     return {};
@@ -536,7 +882,8 @@ class conversation {
     std::vector<std::uint8_t> bytes;
     if (m) {
       const ledger& led = ledgers_[it->second.first];
-      const std::vector<std::uint8_t> whole = two_engines::message_bytes(led.id, m->seq, m->planned);
+      const std::vector<std::uint8_t> whole =
+          m->request ? m->bytes : two_engines::message_bytes(led.id, m->seq, m->planned);
       bytes.assign(whole.begin() + static_cast<std::ptrdiff_t>(m->given),
                    whole.begin() + static_cast<std::ptrdiff_t>(m->given + n));
     }
@@ -610,6 +957,10 @@ class conversation {
   app capp_;
   app sapp_;
   std::unordered_map<std::string, ledger> ledgers_;
+  // By link name: the target each side attached with (0 the client), and the flow properties
+  // receivers granted (null included).
+  std::unordered_map<std::string, std::optional<amqp::terminus>> targets_[2];
+  std::unordered_map<std::string, std::vector<amqp::value>> flow_properties_;
   bool timed_out_ = false;  // an idle, handshake or close timeout ended something
   std::size_t session_budget_ = 1;
   std::size_t sessions_begun_ = 0;

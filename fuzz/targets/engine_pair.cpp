@@ -8,17 +8,29 @@
 // the sender), checks what it receives, and when the client has everything it closes both
 // links, ends the session and closes the connection, each answered in kind.
 //
-// Input: the script's parameters first (messages each way, their sizes, frame sizes, settle
-// modes, idle timeouts), then, for each chunk of bytes a side writes, how long the chunk is
-// and what happens to it on the wire: delivered, a byte flipped or replaced, dropped,
-// duplicated, truncated, or garbage inserted; and how far the clock moves. An exhausted
-// input delivers everything unchanged.
+// Either direction may run inside a transaction (spec Part 4): the client then also attaches
+// a sender "txn" to a coordinator target, which the server answers as a coordinator; the
+// client declares a transaction, and once the server's declared outcome names it, sends its
+// messages inside it (transactional-state on their transfers, settled by the server inside
+// it) or grants its credit inside it (the txn-id as link-state properties of its flows,
+// settling inside it); with everything done it discharges the transaction, and closes the
+// coordinator link with the others.
+//
+// Input: the script's parameters first (messages each way and whether in a transaction, their
+// sizes, frame sizes, settle modes, idle timeouts), then, for each chunk of bytes a side
+// writes, how long the chunk is and what happens to it on the wire: delivered, a byte
+// flipped or replaced, dropped, duplicated, truncated, or garbage inserted; and how far the
+// clock moves. An exhausted input delivers everything unchanged.
 //
 // Invariants (a broken one traps), besides those of two_engines.hpp and event_checks.hpp:
 // - never a crash or a hang: the conversation ends within a bounded number of rounds;
 // - when nothing was altered, the conversation completes: every message arrives once, in
 //   order, byte for byte, every one is settled by both sides, no protocol_violation, both
-//   closes carry no error and transport_closed reports none;
+//   closes carry no error and transport_closed reports none; in a transaction the declare
+//   and discharge reach the coordinator as sent, the declared id reaches the client, every
+//   message arrives with transactional-state and that id, every outcome comes back inside
+//   it, the sender of a direction whose credit is granted inside it sees the txn-id in its
+//   flow properties, and the discharge is accepted;
 // - otherwise each side either completed its part, or reported a protocol_violation, a
 //   transport_closed, peer_ended_session or peer_detached with a condition, or was closed by
 //   its peer, or stalled (then the application gives up and closes with an error: a lost
@@ -30,6 +42,7 @@
 #include <string>
 #include <vector>
 
+#include "amqp/transaction.hpp"
 #include "fuzz_data.hpp"
 #include "two_engines.hpp"
 
@@ -42,6 +55,8 @@ struct script {
   std::uint32_t messages[2] = {1, 1};  // per direction: client to server, server to client
   std::size_t size[2] = {100, 100};
   bool second[2] = {false, false};  // rcv-settle-mode second on the link
+  bool txn[2] = {false, false};     // the direction runs inside the client's transaction
+  bool any_txn() const { return txn[0] || txn[1]; }
 };
 
 // One side's part of the conversation.
@@ -61,7 +76,26 @@ struct part {
   bool gave_up = false;
   bool violation = false;
   bool peer_error = false;  // the peer ended the session or detached a link with an error
+  // Transactions: the client's coordinator link and requests, the server's coordinator link.
+  amqp::link_handle coordinator;
+  std::optional<amqp::transaction_id> txn;  // declared (server) or learned (client)
+  amqp::delivery_handle declare;
+  amqp::delivery_handle discharge;
+  bool declare_sent = false;
+  bool discharge_sent = false;
+  bool discharged = false;       // the discharge's outcome came
+  bool credit_waits = false;     // the receiver's credit waits for the transaction's id
 };
+
+// The id the server declares, and the link-state properties that name it.
+const amqp::transaction_id& pair_txn() {
+  static const amqp::transaction_id id = *amqp::transaction_id::from(
+      amqp::bytes_view(reinterpret_cast<const std::uint8_t*>("pair-txn-1"), 10));
+  return id;
+}
+amqp::value txn_properties(const amqp::transaction_id& id) {
+  return amqp::value::map_of({{amqp::value::sym("txn-id"), amqp::value::bin(id.bytes())}});
+}
 
 class pair_run {
  public:
@@ -70,7 +104,12 @@ class pair_run {
         client_("client", config(amqp::engine_role::client)),
         server_("server", config(amqp::engine_role::server)) {
     for (int d = 0; d < 2; ++d) {
-      script_.messages[d] = in_.range<std::uint32_t>(1, 6);
+      // 1 to 6 messages, and the middle third of the draw puts them inside a transaction. The
+      // count is what the draw of 1 to 6 it replaced gave, so saved inputs replay as before
+      // unless their byte falls in that third (none of the committed ones does).
+      const std::uint32_t m = in_.range<std::uint32_t>(0, 17);
+      script_.messages[d] = 1 + m % 6;
+      script_.txn[d] = m / 6 == 1;
       script_.size[d] = in_.pick({std::size_t{1}, std::size_t{100}, std::size_t{600},
                                   std::size_t{2000}, std::size_t{5000}});
       script_.second[d] = in_.one_in(3);
@@ -206,11 +245,22 @@ class pair_run {
           p.receiver = *r;
           s.check.attached(*r, amqp::role::receiver);
         }
+        if (script_.any_txn()) {
+          auto c = s.engine.attach_sender(p.session, coordinator_options());
+          if (ok(s, c ? std::error_code() : c.error(), "attach_sender(coordinator)")) {
+            p.coordinator = *c;
+            s.check.attached(*c, amqp::role::sender);
+          }
+        }
       }
     } else if (const auto* a = std::get_if<amqp::peer_attached>(&ev)) {
       on_attached(s, p, *a);
     } else if (const auto* c = std::get_if<amqp::credit_granted>(&ev)) {
-      if (c->link == p.sender) send_all(s, p);
+      if (c->link == p.sender) {
+        check_flow_properties(s, p);
+        send_all(s, p);
+      }
+      if (c->link == p.coordinator && p.client) request(s, p);
     } else if (const auto* t = std::get_if<amqp::transfer_received>(&ev)) {
       on_message(s, p, *t);
     } else if (const auto* d = std::get_if<amqp::disposition_received>(&ev)) {
@@ -223,7 +273,7 @@ class pair_run {
       if (!p.closing_links) {
         if (ok(s, s.engine.close_link(pd->link), "close_link(answer)")) s.check.detached(pd->link);
       }
-      if (p.client && p.closing_links && p.links_detached == 2)
+      if (p.client && p.closing_links && p.links_detached == (script_.any_txn() ? 3u : 2u))
         ok(s, s.engine.end_session(p.session), "end_session");
     } else if (const auto* e = std::get_if<amqp::peer_ended_session>(&ev)) {
       p.peer_error = p.peer_error || e->error.has_value();
@@ -240,8 +290,27 @@ class pair_run {
     maybe_done(s, p);
   }
 
+  amqp::link_options coordinator_options() {
+    return {.name = "txn",
+            .source = amqp::terminus{.address = "pair/controller"},
+            .target = amqp::terminus::make_coordinator(
+                {std::string(amqp::txn_capabilities::local_transactions)})};
+  }
+
   void on_attached(side& s, part& p, const amqp::peer_attached& a) {
     const amqp::link_status* st = s.engine.link(a.link);
+    if (!a.answer && st && st->remote_target && st->remote_target->coordinator) {
+      // A controller: answered as its coordinator, with credit for the declare and discharge.
+      if (!altered_)
+        s.expect(*st->remote_target == coordinator_options().target,
+                 "the coordinator target arrived otherwise than sent");
+      if (!ok(s, s.engine.attach(a.link, coordinator_options()), "attach(coordinator)")) return;
+      s.check.answered(a.link);
+      p.coordinator = a.link;
+      if (ok(s, s.engine.grant_credit(a.link, 2), "grant_credit(coordinator)"))
+        s.check.granted(a.link, 2);
+      return;
+    }
     if (!a.answer && st) {
       const amqp::role mine = st->role;
       const int direction = mine == amqp::role::receiver ? 0 : 1;
@@ -250,20 +319,136 @@ class pair_run {
       (mine == amqp::role::sender ? p.sender : p.receiver) = a.link;
     }
     st = s.engine.link(a.link);
+    if (st && a.link == p.coordinator && a.answer && !altered_)
+      s.expect(st->remote_target && st->remote_target->coordinator,
+               "the coordinator's answer has no coordinator target");
     if (st && a.link == p.receiver && st->attach_sent) {
-      const std::uint32_t n = script_.messages[1 - p.out];
-      if (ok(s, s.engine.grant_credit(a.link, n), "grant_credit")) s.check.granted(a.link, n);
+      // The client's credit inside the transaction waits for its id (the server's receiver
+      // learns it from each transfer).
+      if (in_txn_credit(p) && !p.txn) p.credit_waits = true;
+      else grant(s, p);
     }
+  }
+
+  bool in_txn_credit(const part& p) const { return p.client && script_.txn[1 - p.out]; }
+
+  void grant(side& s, part& p) {
+    const std::uint32_t n = script_.messages[1 - p.out];
+    const std::error_code ec = in_txn_credit(p) && p.txn
+                                   ? s.engine.grant_credit(p.receiver, n, txn_properties(*p.txn))
+                                   : s.engine.grant_credit(p.receiver, n);
+    if (ok(s, ec, "grant_credit")) s.check.granted(p.receiver, n);
+  }
+
+  // --- the transaction ---------------------------------------------------------------------
+
+  // The client's requests: a declare once the coordinator grants credit, a discharge at the end.
+  void request(side& s, part& p) {
+    const bool discharge = p.declare_sent;
+    if (discharge && (p.discharge_sent || !p.txn || !done_but_discharge(p))) return;
+    amqp::writer w;
+    const amqp::coordinator_request r =
+        discharge ? amqp::coordinator_request(amqp::discharge_request{*p.txn, false})
+                  : amqp::coordinator_request(amqp::declare_request{});
+    s.expect(!amqp::encode_coordinator_request(w, r), "a coordinator request did not encode");
+    auto d = s.engine.send(p.coordinator, w.view());
+    if (!ok(s, d ? std::error_code() : d.error(), discharge ? "send(discharge)" : "send(declare)"))
+      return;
+    s.check.sent(*d, false);
+    s.app_bytes += w.size();
+    (discharge ? p.discharge : p.declare) = *d;
+    (discharge ? p.discharge_sent : p.declare_sent) = true;
+  }
+
+  // The coordinator reads a request: a declare is answered with the id, a discharge of it
+  // accepted.
+  void on_request(side& s, part& p, const amqp::transfer_received& t) {
+    const auto r = amqp::decode_coordinator_request(s.engine.payload(t.delivery));
+    if (!altered_)
+      s.expect(static_cast<bool>(r), "a coordinator request did not decode: " +
+                                         (r ? std::string() : r.error().description));
+    amqp::delivery_state answer;
+    if (!r) {
+      answer = amqp::delivery_state::rejected(r.error());
+    } else if (std::holds_alternative<amqp::declare_request>(*r)) {
+      if (!altered_)
+        s.expect(!p.txn && std::get<amqp::declare_request>(*r).global_id.is_null(),
+                 "a declare arrived otherwise than sent");
+      p.txn = pair_txn();
+      answer = amqp::delivery_state::declared(pair_txn());
+    } else {
+      const auto& d = std::get<amqp::discharge_request>(*r);
+      if (!altered_)
+        s.expect(p.txn && d.id == *p.txn && !d.fail, "a discharge arrived otherwise than sent");
+      answer = p.txn && d.id == *p.txn
+                   ? amqp::delivery_state::accepted()
+                   : amqp::delivery_state::rejected(amqp::condition{
+                         std::string(amqp::transaction_errors::unknown_id), "pair", {}});
+    }
+    settle(s, t.delivery, answer);
+  }
+
+  // The client learns the outcome of its declare or discharge.
+  void on_request_outcome(side& s, part& p, const amqp::disposition_received& d,
+                          const amqp::delivery_status& st) {
+    if (d.delivery == p.declare) {
+      if (!d.settled && !st.remote_state.is_outcome()) return;
+      if (st.remote_state.kind == amqp::delivery_state::type::declared && st.remote_state.txn)
+        p.txn = *st.remote_state.txn;
+      if (!altered_)
+        s.expect(st.remote_state == amqp::delivery_state::declared(pair_txn()),
+                 "the declared outcome did not arrive as the coordinator gave it");
+      settle(s, d.delivery);
+      if (!p.txn) return;  // refused: the transaction's messages wait for ever
+      if (p.credit_waits) {
+        p.credit_waits = false;
+        grant(s, p);
+      }
+      send_all(s, p);
+    } else {
+      if (!d.settled && !st.remote_state.is_outcome()) return;
+      if (!altered_)
+        s.expect(st.remote_state == amqp::delivery_state::accepted(),
+                 "the discharge was not accepted");
+      p.discharged = true;
+      settle(s, d.delivery);
+    }
+  }
+
+  // The server's sender, whose credit the client grants inside the transaction, sees its id
+  // in the flow properties.
+  void check_flow_properties(side& s, part& p) {
+    if (altered_ || p.client || !in_txn_credit(cpart_)) return;
+    const amqp::link_status* st = s.engine.link(p.sender);
+    if (!st) return;
+    s.expect(cpart_.txn && st->remote_flow_properties == txn_properties(*cpart_.txn),
+             "credit inside a transaction came without its txn-id in the flow properties");
+  }
+
+  // The outcome a receiver gives: accepted, inside the transaction when its direction runs in one.
+  amqp::delivery_state outcome_for(side& s, part& p, int direction, amqp::delivery_handle d) {
+    if (!script_.txn[direction]) return amqp::delivery_state::accepted();
+    const amqp::delivery_status* st = s.engine.delivery(d);
+    // The id: the sender's transfer names it (server), or the client declared it.
+    std::optional<amqp::transaction_id> id = p.txn;
+    if (!p.client && st && st->remote_state.txn) id = *st->remote_state.txn;
+    if (!altered_ && !p.client)
+      s.expect(st && p.txn && st->remote_state == amqp::delivery_state::transactional(*p.txn),
+               "a message sent inside the transaction arrived without its transactional-state");
+    if (!id) return amqp::delivery_state::accepted();
+    return amqp::delivery_state::transactional(*id, amqp::delivery_state::accepted());
   }
 
   void send_all(side& s, part& p) {
     const int d = p.out;
+    if (script_.txn[d] && !p.txn) return;  // inside a transaction not declared yet
     while (p.sent < script_.messages[d]) {
       const amqp::link_status* st = s.engine.link(p.sender);
       if (!st || st->credit == 0) return;
       const std::vector<std::uint8_t> m =
           two_engines::message_bytes(static_cast<std::uint32_t>(d), p.sent, size_of(d, p.sent));
-      auto r = s.engine.send(p.sender, amqp::bytes_view(m));
+      const amqp::send_options o{.txn = script_.txn[d] ? &*p.txn : nullptr};
+      auto r = s.engine.send(p.sender, amqp::bytes_view(m), o);
       if (!ok(s, r ? std::error_code() : r.error(), "send")) return;
       s.check.sent(*r, false);
       s.app_bytes += m.size();
@@ -276,6 +461,7 @@ class pair_run {
   }
 
   void on_message(side& s, part& p, const amqp::transfer_received& t) {
+    if (p.coordinator.is_set() && t.link == p.coordinator) return on_request(s, p, t);
     const int d = 1 - p.out;
     if (!altered_) {
       s.expect(p.received < script_.messages[d], "more messages received than were sent");
@@ -286,10 +472,11 @@ class pair_run {
                "a message received with other bytes than sent, or out of order");
     }
     ++p.received;
+    const amqp::delivery_state outcome = outcome_for(s, p, d, t.delivery);
     const amqp::delivery_status* st = s.engine.delivery(t.delivery);
     if (script_.second[d] && st && !st->remote_settled) {
-      ok(s, s.engine.update_state(t.delivery, amqp::delivery_state::accepted()), "update_state");
-    } else if (settle(s, t.delivery, amqp::delivery_state::accepted())) {
+      ok(s, s.engine.update_state(t.delivery, outcome), "update_state");
+    } else if (settle(s, t.delivery, outcome)) {
       ++p.settled;
     }
   }
@@ -297,6 +484,16 @@ class pair_run {
   void on_disposition(side& s, part& p, const amqp::disposition_received& d) {
     const amqp::delivery_status* st = s.engine.delivery(d.delivery);
     if (!st) return;
+    if (p.coordinator.is_set() && st->link == p.coordinator) {
+      if (p.client) on_request_outcome(s, p, d, *st);
+      return;
+    }
+    if (st->link == p.sender && script_.txn[p.out] && !altered_ && st->remote_state.is_outcome()) {
+      const part& other = p.client ? spart_ : cpart_;
+      s.expect(other.txn && st->remote_state == amqp::delivery_state::transactional(
+                                                    *other.txn, amqp::delivery_state::accepted()),
+               "an outcome inside the transaction came back without it");
+    }
     if (st->link == p.receiver) {
       // rcv-settle-mode second: the sender settled, now the receiver does.
       if (d.settled && settle(s, d.delivery)) ++p.settled;
@@ -311,18 +508,26 @@ class pair_run {
     return true;
   }
 
-  bool complete(const part& p) const {
+  bool done_but_discharge(const part& p) const {
     return p.acked == script_.messages[p.out] && p.received == script_.messages[1 - p.out] &&
            p.settled == p.received;
   }
+  bool complete(const part& p) const {
+    return done_but_discharge(p) && (!p.client || !script_.any_txn() || p.discharged);
+  }
 
-  // The client, once it has everything, closes both links; the session and the connection
-  // follow as each is answered.
+  // The client, once it has everything (and discharged its transaction), closes its links;
+  // the session and the connection follow as each is answered.
   void maybe_done(side& s, part& p) {
-    if (!p.client || p.closing_links || !complete(p)) return;
+    if (!p.client || p.closing_links) return;
+    if (script_.any_txn() && p.declare_sent && !p.discharge_sent && done_but_discharge(p))
+      request(s, p);
+    if (!complete(p)) return;
     p.closing_links = true;
-    for (amqp::link_handle l : {p.sender, p.receiver})
+    for (amqp::link_handle l : {p.sender, p.receiver, p.coordinator}) {
+      if (!l.is_set()) continue;
       if (ok(s, s.engine.close_link(l), "close_link")) s.check.detached(l);
+    }
   }
 
   // --- the end ---------------------------------------------------------------------------

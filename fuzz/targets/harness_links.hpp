@@ -9,7 +9,12 @@
 // comes (settled or not, now and then in pieces with send_more, now and then aborted),
 // completes drains; settles what it receives with every outcome, or gives a state first and
 // settles later (rcv-settle-mode second waits for the sender); settles what the peer settled
-// or what is in doubt; answers detaches; now and then detaches or closes a link first. A
+// or what is in doubt; answers detaches; now and then detaches or closes a link first. Where
+// the peer uses transactions (spec Part 4) it plays along: a link to a coordinator target is
+// answered as a coordinator (a declare with a new id, a discharge with accepted or
+// unknown-id, anything else with the decode error), and a message sent in a transaction is
+// settled inside it and credit granted with the transaction as link-state properties. Those
+// choices are drawn only for such links and messages, so other inputs replay as before. A
 // client also attaches a sender "fuzz-sender" and a receiver "fuzz-receiver" on the first
 // session the peer answers, half the time each.
 //
@@ -17,6 +22,8 @@
 // session or connection is ending, invalid_handle for a link gone since, limit_reached,
 // no_credit; invalid_argument only where the harness asked for something not allowed, such as
 // a message over the peer's max-message-size or mirrored termini too large for a frame).
+// A coordinator request received decodes to what its bytes say or fails with a named
+// amqp:decode-error; a transaction id the peer sent is at most 64 bytes.
 #pragma once
 
 #include <algorithm>
@@ -27,6 +34,7 @@
 #include <vector>
 
 #include "amqp/engine.hpp"
+#include "amqp/transaction.hpp"
 #include "event_checks.hpp"
 
 namespace engine_harness {
@@ -268,7 +276,65 @@ class link_app {
     }
   }
 
+  // A coordinator's answer to a request (spec Part 4, 4.3).
+  amqp::delivery_state coordinator_answer(amqp::delivery_handle d) {
+    auto request = amqp::decode_coordinator_request(e_.payload(d));
+    if (!request) {
+      expect(request.error().name == "amqp:decode-error" && !request.error().description.empty(),
+             "a request that does not decode is refused without a named decode-error");
+      return amqp::delivery_state::rejected(request.error());
+    }
+    if (std::holds_alternative<amqp::declare_request>(*request)) {
+      const std::uint64_t n = txns_declared_++;
+      const std::uint8_t id[] = {0x7e, static_cast<std::uint8_t>(n),
+                                 static_cast<std::uint8_t>(n >> 8)};
+      return amqp::delivery_state::declared(*amqp::transaction_id::from(amqp::bytes_view(id)));
+    }
+    const amqp::transaction_id& id = std::get<amqp::discharge_request>(*request).id;
+    expect(id.size() <= amqp::transaction_id::max_size, "a discharge's txn-id over 64 bytes");
+    if (rng_.below(4) == 0)
+      return amqp::delivery_state::rejected(
+          amqp::condition{std::string(amqp::transaction_errors::unknown_id), "fuzz", {}});
+    return amqp::delivery_state::accepted();
+  }
+
   void on_transfer(amqp::link_handle l, amqp::delivery_handle d) {
+    const amqp::link_status* ls = e_.link(l);
+    const amqp::delivery_status* ds = e_.delivery(d);
+    if (ls && ls->remote_target && ls->remote_target->coordinator) {
+      settle(d, coordinator_answer(d), false);
+      if (rng_.below(2)) grant(l, static_cast<std::uint32_t>(1 + rng_.below(4)));
+      return;
+    }
+    if (ds && ds->remote_state.is_transactional()) {
+      // Acquired inside the peer's transaction: settled in it, and more credit in it.
+      const amqp::transaction_id id = *ds->remote_state.txn;
+      expect(id.size() <= amqp::transaction_id::max_size, "a transfer's txn-id over 64 bytes");
+      const amqp::delivery_state outcome = amqp::delivery_state::transactional(
+          id, rng_.below(2) ? amqp::delivery_state::accepted() : amqp::delivery_state::released());
+      if (rng_.below(2)) {
+        const std::error_code ec = e_.update_state(d, outcome);
+        expect(!ec, "update_state() on a delivery just received failed");
+        held_.push_back(d);
+      } else {
+        settle(d, outcome, false);
+      }
+      const amqp::value properties =
+          rng_.below(4) == 0
+              ? amqp::value()
+              : amqp::value::map_of({{amqp::value::sym("txn-id"), amqp::value::bin(id.bytes())}});
+      const auto credit = static_cast<std::uint32_t>(rng_.below(3));
+      const std::error_code ec = e_.grant_credit(l, credit, properties);
+      expect(usage_error(ec, {amqp::errc::wrong_state, amqp::errc::invalid_handle}),
+             "grant_credit() with flow properties failed for a reason other than state");
+      if (!ec) {
+        check_.granted(l, credit);
+        const amqp::link_status* now = e_.link(l);
+        expect(now && now->flow_properties == properties,
+               "grant_credit() lost its flow properties");
+      }
+      return;
+    }
     switch (rng_.below(6)) {
       case 0:
         held_.push_back(d);
@@ -327,6 +393,7 @@ class link_app {
   std::vector<amqp::delivery_handle> held_;    // deliveries to settle later
   std::uint64_t app_bytes_ = 0;
   std::uint64_t sends_ = 0;
+  std::uint64_t txns_declared_ = 0;
   bool own_attached_ = false;
 };
 

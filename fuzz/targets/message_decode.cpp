@@ -3,12 +3,21 @@
 // Oracle for every input that decodes: the canonical re-encoding of the view decodes again, and
 // re-encoding that second view gives the same bytes (canonical encoding is a fixed point); the
 // owned deep copies of both views encode alike, and that encoding is a fixed point as well.
+//
+// Every input is also read as a transaction coordinator reads a request (spec Part 4, 4.3:
+// decode_coordinator_request). Refused, it is amqp:decode-error with a description that says
+// what is wrong, and always refused when the message does not decode or its body is not an
+// amqp-value; read, a discharge's id is at most 64 bytes, and the request re-encodes
+// (encode_coordinator_request) to bytes that read back as the same request and re-encode to
+// the same bytes again.
 // Any mismatch traps.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <variant>
 
 #include "amqp/message.hpp"
+#include "amqp/transaction.hpp"
 
 namespace {
 
@@ -16,11 +25,39 @@ bool same_bytes(amqp::bytes_view a, amqp::bytes_view b) {
   return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size()) == 0);
 }
 
+void check_coordinator_request(amqp::bytes_view input, bool amqp_value_body) {
+  const auto request = amqp::decode_coordinator_request(input);
+  if (!request) {
+    const amqp::condition& why = request.error();
+    if (why.name != "amqp:decode-error") __builtin_trap();
+    if (!why.description.starts_with("not a transaction request: ") ||
+        why.description.size() <= std::strlen("not a transaction request: "))
+      __builtin_trap();
+    return;
+  }
+  if (!amqp_value_body) __builtin_trap();
+  if (const auto* d = std::get_if<amqp::discharge_request>(&*request);
+      d && d->id.size() > amqp::transaction_id::max_size)
+    __builtin_trap();
+  // Compared through their encodings: a global id may hold a NaN, which equals nothing.
+  amqp::writer first;
+  if (amqp::encode_coordinator_request(first, *request)) __builtin_trap();
+  const auto again = amqp::decode_coordinator_request(first.view());
+  if (!again || again->index() != request->index()) __builtin_trap();
+  amqp::writer second;
+  if (amqp::encode_coordinator_request(second, *again)) __builtin_trap();
+  if (!same_bytes(first.view(), second.view())) __builtin_trap();
+  if (const auto* d = std::get_if<amqp::discharge_request>(&*request);
+      d && !(*d == std::get<amqp::discharge_request>(*again)))
+    __builtin_trap();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const amqp::bytes_view input(data, size);
   auto m = amqp::decode_message(input);
+  check_coordinator_request(input, m && m->body == amqp::body_kind::amqp_value);
   if (!m) return 0;
 
   // The canonical form may exceed the peer limits that the input met: it has more zero-width

@@ -1,5 +1,6 @@
 // delivery_state and the box that keeps it small: made, copied and dropped for every message,
-// it holds its rare parts (a rejection's error, a modification's annotations) on the heap.
+// it holds its rare parts (a rejection's error, a modification's annotations, a transaction's
+// id) on the heap.
 #include <gtest/gtest.h>
 
 #include <optional>
@@ -14,6 +15,7 @@ namespace {
 TEST(delivery_state, stays_small_enough_to_make_per_message) {
   EXPECT_LE(sizeof(delivery_state), 40u);
   EXPECT_EQ(sizeof(boxed<condition>), sizeof(void*));
+  EXPECT_EQ(sizeof(boxed<transaction_id>), sizeof(void*));  // 65 bytes inline, boxed here
 }
 
 TEST(delivery_state, the_factories_set_what_each_outcome_carries) {
@@ -41,6 +43,66 @@ TEST(delivery_state, the_factories_set_what_each_outcome_carries) {
   EXPECT_EQ(received.section_offset, 4096u);
   EXPECT_FALSE(received.is_outcome());
   EXPECT_TRUE(why.is_outcome());
+}
+
+transaction_id id_of(std::string_view s) {
+  return *transaction_id::from({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()});
+}
+
+TEST(delivery_state, the_transaction_factories_box_the_id_and_keep_the_outcome) {
+  const delivery_state none;
+  EXPECT_TRUE(none.empty());
+  EXPECT_FALSE(none.is_transactional());
+  EXPECT_FALSE(none.txn);
+  EXPECT_FALSE(delivery_state::accepted().empty());
+  EXPECT_FALSE(delivery_state::accepted().is_transactional());
+
+  // The coordinator's answer to a declare: an outcome naming the transaction, not in it.
+  const delivery_state declared = delivery_state::declared(id_of("tx-1"));
+  EXPECT_EQ(declared.kind, delivery_state::type::declared);
+  ASSERT_TRUE(declared.txn);
+  EXPECT_EQ(*declared.txn, id_of("tx-1"));
+  EXPECT_TRUE(declared.is_outcome());
+  EXPECT_FALSE(declared.is_transactional());
+  EXPECT_FALSE(declared.empty());
+
+  // Sent or acquired in a transaction, no outcome yet: not empty, though its kind is none.
+  const delivery_state pending = delivery_state::transactional(id_of("tx-1"));
+  EXPECT_EQ(pending.kind, delivery_state::type::none);
+  EXPECT_TRUE(pending.is_transactional());
+  EXPECT_FALSE(pending.is_outcome());
+  EXPECT_FALSE(pending.empty());
+
+  // An outcome inside one keeps all it carries.
+  const condition why{"amqp:not-allowed", "no", {}};
+  const delivery_state rejected =
+      delivery_state::transactional(id_of("tx-2"), delivery_state::rejected(why));
+  EXPECT_EQ(rejected.kind, delivery_state::type::rejected);
+  ASSERT_TRUE(rejected.error);
+  EXPECT_EQ(*rejected.error, why);
+  ASSERT_TRUE(rejected.txn);
+  EXPECT_EQ(*rejected.txn, id_of("tx-2"));
+  EXPECT_TRUE(rejected.is_transactional());
+  EXPECT_TRUE(rejected.is_outcome());
+  const value map = value::map_of({{value::sym("x-count"), 2}});
+  const delivery_state modified =
+      delivery_state::transactional(id_of("tx-2"), delivery_state::modified(true, true, map));
+  EXPECT_TRUE(modified.delivery_failed);
+  EXPECT_TRUE(modified.undeliverable_here);
+  EXPECT_EQ(*modified.message_annotations, map);
+
+  // The id takes part in equality; copies are deep.
+  EXPECT_NE(delivery_state::transactional(id_of("tx-1"), delivery_state::accepted()),
+            delivery_state::accepted());
+  EXPECT_NE(delivery_state::transactional(id_of("tx-1"), delivery_state::accepted()),
+            delivery_state::transactional(id_of("tx-2"), delivery_state::accepted()));
+  EXPECT_NE(delivery_state::declared(id_of("tx-1")), delivery_state::transactional(id_of("tx-1")));
+  delivery_state copy = rejected;
+  EXPECT_EQ(copy, rejected);
+  EXPECT_NE(&*copy.txn, &*rejected.txn);
+  copy.txn = id_of("tx-3");
+  EXPECT_EQ(*rejected.txn, id_of("tx-2"));
+  EXPECT_NE(copy, rejected);
 }
 
 TEST(delivery_state, copies_are_deep_and_compare_by_content) {

@@ -17,6 +17,7 @@
 #include <system_error>
 #include <variant>
 
+#include "amqp/codec/decoder.hpp"
 #include "amqp/codec/value.hpp"
 #include "amqp/codec/decoder.hpp"
 #include "amqp/codec/writer.hpp"
@@ -60,7 +61,8 @@ struct discharge_request {
 using coordinator_request = std::variant<declare_request, discharge_request>;
 
 // Appends the message that carries `request` to `out`: a bare message of one amqp-value.
-// errc::value_too_large when the global id cannot be encoded.
+// When the global id cannot be encoded, the encoder's error (errc::value_too_large,
+// errc::nested_descriptor, ...) and `out` unchanged.
 std::error_code encode_coordinator_request(writer& out, const coordinator_request& request);
 
 // Reads a message a coordinator received. The error is what to reject it with:

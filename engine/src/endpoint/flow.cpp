@@ -50,6 +50,13 @@ void connection_engine::impl::on_flow(session_endpoint& s, session_handle sh, co
 void connection_engine::impl::on_link_flow(session_endpoint& s, link_endpoint& l, link_handle h,
                                            const spec::flow& flow) {
   link_status& st = l.status;
+  // The peer's link-state properties, as of its latest flow. New ones (a transaction to
+  // acquire in, say) are news to a sender even without new credit. Both null is the common
+  // case, and compared without encoding anything.
+  const bool properties_changed =
+      !(flow.properties.is_null() && st.remote_flow_properties.is_null()) &&
+      !(st.remote_flow_properties == flow.properties.view());
+  if (properties_changed) st.remote_flow_properties = value::from_view(flow.properties.view());
   if (st.role == role::sender) {
     // The receiver's view: credit counts from its delivery-count, which lags ours by what is
     // in flight; unset, it has not seen our attach, so it counts from our initial count
@@ -60,13 +67,6 @@ void connection_engine::impl::on_link_flow(session_endpoint& s, link_endpoint& l
     if (flow.link_credit)
       st.credit = credit_between(their_count + *flow.link_credit, st.delivery_count);
     st.drain = flow.drain && st.credit > 0;
-    // New link-state properties (a transaction to acquire in, say) are news even without
-    // new credit.
-    // Both null is the common case, and compared without encoding anything.
-    const bool properties_changed =
-        !(flow.properties.is_null() && st.remote_flow_properties.is_null()) &&
-        !(st.remote_flow_properties == flow.properties.view());
-    if (properties_changed) st.remote_flow_properties = value::from_view(flow.properties.view());
     if (st.credit != before || (st.drain && !drain_before) || properties_changed)
       events.push(credit_granted{h});
   } else {

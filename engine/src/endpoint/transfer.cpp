@@ -6,6 +6,7 @@
 // opens. A received message is copied once, fragment by fragment, into its delivery's buffer;
 // buffers of settled deliveries are reused, so a warm link moves messages without allocating.
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "amqp/spec.hpp"
@@ -332,6 +333,19 @@ void connection_engine::impl::on_link_transfer(session_endpoint& s, session_hand
                                    "transfer on " + link_name(l) + ", where the peer receives"));
     return;
   }
+  // A state that does not decode is a decode error, as in a disposition: read as no state, a
+  // transfer sent inside a transaction would count outside it.
+  std::optional<delivery_state> state;
+  if (!t.state.is_null()) {
+    auto decoded = detail::state_of(t.state.view());
+    if (!decoded) {
+      session_violation(
+          sh, condition_of(spec::amqp_error::decode_error,
+                           "invalid delivery state in a transfer: " + decoded.error().message()));
+      return;
+    }
+    state = std::move(*decoded);
+  }
   delivery_endpoint* d = deliveries.find(l.current);
   if (!d) {
     // The first transfer of a delivery names it and takes a credit (spec 2.6.7, 2.7.5).
@@ -389,9 +403,7 @@ void connection_engine::impl::on_link_transfer(session_endpoint& s, session_hand
     d->status.remote_settled = true;
     s.incoming.erase(d->status.id);
   }
-  if (!t.state.is_null()) {
-    if (auto state = detail::state_of(t.state.view())) d->status.remote_state = std::move(*state);
-  }
+  if (state) d->status.remote_state = std::move(*state);
   if (t.aborted) {
     // Its bytes, this frame's included, are dropped (spec Part 2, 2.6.14).
     if (!d->status.remote_settled) s.incoming.erase(d->status.id);

@@ -47,6 +47,7 @@ condition malformed(std::string what) {
 }  // namespace
 
 std::error_code encode_coordinator_request(writer& out, const coordinator_request& request) {
+  const std::size_t start = out.size();
   encoder e(out);
   e.descriptor(amqp_value_code);
   if (const auto* d = std::get_if<declare_request>(&request)) {
@@ -58,7 +59,13 @@ std::error_code encode_coordinator_request(writer& out, const coordinator_reques
     if (x.fail) discharge.fail = true;
     spec::encode(e, discharge);
   }
-  return e.failed() ? make_error_code(errc::value_too_large) : std::error_code();
+  // The encoder leaves out only the value it cannot write: what surrounds it would still read
+  // as a request (a declare without its global id, a local one), so none of it stays.
+  if (e.failed()) {
+    out.truncate(start);
+    return e.error();
+  }
+  return {};
 }
 
 result<coordinator_request, condition> decode_coordinator_request(bytes_view message,
