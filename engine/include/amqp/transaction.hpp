@@ -17,6 +17,7 @@
 #include <system_error>
 #include <variant>
 
+#include "amqp/codec/decoder.hpp"
 #include "amqp/codec/value.hpp"
 #include "amqp/codec/writer.hpp"
 #include "amqp/condition.hpp"
