@@ -20,6 +20,7 @@ struct memory_network::end {
   end* other = nullptr;             // the other end of that transport, until its socket closed
   std::vector<std::uint8_t> inbox;  // bytes the other end wrote, not fed yet
   std::size_t inbox_pos = 0;
+  std::vector<std::uint8_t> piece;  // what is being fed
   bool eof = false;         // the other end's socket closed: EOF after the inbox
   std::size_t signals = 0;  // on_output calls
   std::deque<std::function<void()>> posted;
@@ -339,11 +340,11 @@ bool memory_network::deliver(end& to) {
   while (to.up && to.inbox_pos < to.inbox.size()) {
     const std::size_t left = to.inbox.size() - to.inbox_pos;
     const std::size_t n = chunk ? std::min(chunk, left) : left;
-    // A copy: the handlers the dispatch calls may make this end's inbox grow.
-    const std::vector<std::uint8_t> piece(
-        to.inbox.begin() + static_cast<std::ptrdiff_t>(to.inbox_pos),
-        to.inbox.begin() + static_cast<std::ptrdiff_t>(to.inbox_pos + n));
-    const std::size_t used = to.driver.engine().feed(piece, now_);
+    // A copy: the handlers the dispatch calls may make this end's inbox grow. Into a buffer
+    // kept from piece to piece, so that a warm connection moves bytes without allocating.
+    to.piece.assign(to.inbox.begin() + static_cast<std::ptrdiff_t>(to.inbox_pos),
+                    to.inbox.begin() + static_cast<std::ptrdiff_t>(to.inbox_pos + n));
+    const std::size_t used = to.driver.engine().feed(to.piece, now_);
     to.inbox_pos += used;
     to.driver.dispatch();
     progress = true;

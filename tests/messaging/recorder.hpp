@@ -35,6 +35,7 @@ struct seen_event {
   amqp::receiver receiver;
   amqp::tracker tracker;
   amqp::delivery delivery;
+  amqp::transaction transaction;  // on_transaction_*
   std::optional<condition> error;
   std::optional<amqp::message> message;  // on_message: the message, copied
 };
@@ -133,6 +134,19 @@ class recorder : public messaging_handler {
     note("on_error", e);
     if (defaults) messaging_handler::on_error(e);
   }
+  void on_transaction_declared(messaging_event& e) override { note("on_transaction_declared", e); }
+  void on_transaction_committed(messaging_event& e) override {
+    note("on_transaction_committed", e);
+  }
+  void on_transaction_aborted(messaging_event& e) override { note("on_transaction_aborted", e); }
+  void on_transaction_declare_failed(messaging_event& e) override {
+    note("on_transaction_declare_failed", e);
+    if (defaults) messaging_handler::on_transaction_declare_failed(e);
+  }
+  void on_transaction_commit_failed(messaging_event& e) override {
+    note("on_transaction_commit_failed", e);
+    if (defaults) messaging_handler::on_transaction_commit_failed(e);
+  }
 
  private:
   seen_event& record(const std::string& name, messaging_event& e) {
@@ -146,6 +160,7 @@ class recorder : public messaging_handler {
     s.receiver = e.receiver();
     s.tracker = e.tracker();
     s.delivery = e.delivery();
+    s.transaction = e.transaction();
     s.error = e.error();
     calls.push_back(s.what);
     events.push_back(std::move(s));

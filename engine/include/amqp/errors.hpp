@@ -64,6 +64,7 @@ enum class errc : int {
   no_credit,                // a sending link without credit: wait for credit_granted
   // Messaging.
   in_doubt,                 // a delivery's link or connection ended before the peer settled it
+  transaction_failed,       // a transaction's coordinator refused or rolled it back
   // Engine fatal: an earlier failure poisoned the engine; every command returns this.
   engine_failed,
 };

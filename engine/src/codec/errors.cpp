@@ -45,6 +45,9 @@ const char* describe(errc e) noexcept {
     case errc::in_doubt:
       return "the outcome is unknown: the link or connection ended before the peer settled the "
              "delivery";
+    case errc::transaction_failed:
+      return "the transaction failed: the coordinator refused or rolled it back (the "
+             "transaction's error says why)";
     case errc::engine_failed: return "the engine failed earlier and accepts no more commands";
   }
   return "unknown AMQP error";

@@ -72,12 +72,50 @@ class handle_map {
   std::vector<entry> entries_;
 };
 
+inline constexpr std::uint32_t no_link = 0xffffffffu;
+
+// A session's link to the peer's transaction coordinator (transactions.cpp): attached on the
+// first declare, for the current transport only (links to a coordinator cannot be resumed,
+// spec Part 4, 4.1).
+struct coordinator_state {
+  std::uint32_t link = no_link;  // its link record; no_link: none yet, or lost
+  // The peer's attach answered with a coordinator: what it offers is known.
+  bool known = false;
+  bool multi_txns_per_ssn = false;
+  bool multi_ssns_per_txn = false;
+};
+
 struct session_record {
   session_options options;
   session_handle engine;  // unset while not begun on the current transport
   endpoint_flags flags;
   bool peer_began = false;  // the peer began it (a server's session): not begun again
   bool answered = false;    // this side's begin went out on the current transport
+  coordinator_state coordinator;
+};
+
+// A transaction this side declared (transaction.hpp). The connection keeps it while it is under
+// way (declaring to aborting); the handles to it keep it after, with its final state.
+struct transaction_record {
+  std::uint32_t session = 0;
+  transaction_state state = transaction_state::declaring;
+  std::optional<transaction_id> id;
+  std::optional<condition> error;
+  messaging_handler* handler = nullptr;  // where its events go
+  // Its declare or discharge: waiting for the coordinator (its attach, its capabilities, its
+  // credit) while `queued`; then the delivery `request` on the coordinator link.
+  bool queued = false;
+  bool fail = false;  // the discharge rolls back
+  delivery_handle request;
+  value acquire_properties;              // {txn-id: id}, the flow properties of acquire()
+  std::vector<std::uint32_t> acquiring;  // receivers whose flows carry them
+  transaction::discharge_callback discharged;
+  declare_callback declared;
+
+  bool live() const noexcept {
+    return state == transaction_state::declaring || state == transaction_state::active ||
+           state == transaction_state::committing || state == transaction_state::aborting;
+  }
 };
 
 struct link_record {
@@ -94,6 +132,9 @@ struct link_record {
   bool wait_for_peer_open = false;  // an anonymous-relay sender: needs the peer's capabilities
   bool credit_listed = false;     // in consumed_credit
   std::string address;            // the node's address as the application asked
+  // The session's link to the transaction coordinator: hidden from the application, its
+  // events drive the transactions (transactions.cpp); never attached again by a reconnect.
+  bool coordinator = false;
 };
 
 struct connection_context : std::enable_shared_from_this<connection_context> {
@@ -171,6 +212,11 @@ struct connection_context : std::enable_shared_from_this<connection_context> {
     if (delivering && transport_up && affected(delivering_link))
       settle_by_default(delivering_link, delivering_handle);
   }
+
+  // Transactions under way (transactions.cpp), in the order they were declared; and the ones
+  // whose declare or discharge waits for the coordinator, in the order they were asked.
+  std::vector<std::shared_ptr<transaction_record>> transactions;
+  std::vector<std::shared_ptr<transaction_record>> coordinator_queue;
 
   // --- handles --------------------------------------------------------------------------------
   amqp::connection connection_handle() { return amqp::connection(shared_from_this()); }
@@ -257,6 +303,53 @@ struct connection_context : std::enable_shared_from_this<connection_context> {
   void report_disconnected();
   void report_closed();  // on_connection_closed, without an error
   void forget_transport_endpoints();
+
+  // --- transactions (transactions.cpp) --------------------------------------------------------
+  amqp::transaction transaction_of(std::shared_ptr<transaction_record> t) {
+    return amqp::transaction(shared_from_this(), std::move(t));
+  }
+  // A declare on `session`, events to `h` (null: the connection's handler); null when the
+  // connection or the session is closed.
+  std::shared_ptr<transaction_record> declare(std::uint32_t session, messaging_handler* h,
+                                              declare_callback done);
+  // A discharge: commit, or roll back when `fail`.
+  std::error_code discharge(const std::shared_ptr<transaction_record>& t, bool fail,
+                            transaction::discharge_callback done);
+  void attach_coordinator(std::uint32_t session);
+  // Sends what waits for the session's coordinator, as its credit allows; `from_app`: inside
+  // an application's call, which hears of failures afterwards.
+  void pump_coordinator(std::uint32_t session, bool from_app);
+  // The coordinator link's events, in place of the application's link events.
+  void on_coordinator_attached(std::uint32_t link);
+  void on_coordinator_credit(std::uint32_t link);
+  void on_coordinator_disposition(std::uint32_t link, delivery_handle d, bool settled);
+  // The coordinator link (or its session) ended: the coordinator rolled back what was not
+  // discharged (spec Part 4, 4.1), and what waited for it fails. Nothing when `link` is no
+  // longer its session's coordinator.
+  void coordinator_lost(std::uint32_t link, const std::optional<condition>& error);
+  // The transport ended: every transaction under way ends, as transaction.hpp says.
+  void transactions_lost();
+  // The id of the active transaction `id` names, if there is one here.
+  const transaction_id* active_transaction(const transaction_id& id) const noexcept;
+  // The active transaction a received delivery was acquired in (its transfer's
+  // transactional-state): its outcome must go in the same transaction (spec Part 4, 4.4.4).
+  const transaction_id* acquired_in(const delivery_status& d) const noexcept {
+    if (transactions.empty() || !d.remote_state.is_transactional()) return nullptr;
+    return active_transaction(*d.remote_state.txn);
+  }
+  // Whether the session of link `link` may do work of `t` (amqp:multi-ssns-per-txn).
+  bool may_work_on(const transaction_record& t, std::uint32_t link) const noexcept;
+  // How a transaction ends, and the event that says so.
+  enum class txn_end : std::uint8_t { declare_failed, committed, commit_failed, aborted };
+  // Ends `t`: its state and error set, removed from the records, its acquisitions cleared,
+  // its callback called with `ec`, then its handler's event.
+  void finish_transaction(std::shared_ptr<transaction_record> t, txn_end how,
+                          std::optional<condition> error, std::error_code ec);
+  // The same, as posted work when the application is inside the call that failed (at once
+  // when nothing can be posted).
+  void finish_transaction_later(std::shared_ptr<transaction_record> t, txn_end how,
+                                condition error, std::error_code ec);
+  void report_declared(const std::shared_ptr<transaction_record>& t);
 };
 
 // "amqp:connection:framing-error" style conditions for what the messaging layer itself decides.

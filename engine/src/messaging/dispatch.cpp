@@ -76,6 +76,7 @@ void connection_context::report_transport_error(const condition& error) {
 }
 
 void connection_context::report_disconnected() {
+  transactions_lost();  // before on_disconnected: they ended with the transport
   messaging_event e = make_event();
   handler->on_disconnected(e);
 }
@@ -146,6 +147,11 @@ void connection_context::on_violation(const protocol_violation& ev) {
     link_record& l = links[it->second];
     l.flags.local_closed = true;  // the engine closed it; the peer's detach completes it
     l.flags.error = ev.error;
+    if (l.coordinator) {
+      l.flags.reported_closed = true;
+      coordinator_lost(it->second, ev.error);
+      return;
+    }
     set_link(e, it->second);
     handler->on_link_error(e);
     return;
@@ -228,6 +234,9 @@ void connection_context::on_peer_ended(const peer_ended_session& ev) {
     l.engine = {};
     l.flags.local_closed = l.flags.remote_closed = true;
   }
+  // Its coordinator went with it, and the transactions it did not discharge (spec Part 4, 4.1).
+  if (const std::uint32_t c = sessions[id].coordinator.link; c != no_link)
+    coordinator_lost(c, ev.error);
   messaging_event e = make_event();
   set_session(e, id);
   e.error_ = ev.error;
@@ -246,6 +255,10 @@ void connection_context::on_peer_attached(const peer_attached& ev) {
     auto it = link_of.find(ev.link);
     if (it == link_of.end()) return;
     id = it->second;
+    if (links[id].coordinator) {
+      on_coordinator_attached(id);
+      return;
+    }
     // A null terminus where the node should be is a refusal: the peer's detach follows with
     // the reason (spec Part 2, 2.6.3), reported then.
     const auto& node = links[id].role == role::sender ? st->remote_target : st->remote_source;
@@ -269,7 +282,17 @@ void connection_context::on_peer_attached(const peer_attached& ev) {
   messaging_event e = make_event();
   set_link(e, id);
   handler->on_link_opened(e);
-  if (!links[id].answered && !links[id].flags.local_closed) answer_link(id);
+  if (links[id].answered || links[id].flags.local_closed) return;
+  // A coordinator the application did not take on: refused, as a peer without transactions
+  // does (spec Part 2, 2.6.3), rather than answered as if messages to it were transactions.
+  const link_status* now = ev.answer ? nullptr : engine->link(ev.link);
+  if (now && now->role == role::receiver && now->remote_target && now->remote_target->coordinator) {
+    close_link(id, make_condition("amqp:not-implemented",
+                                  "this container does not coordinate transactions"),
+               false);
+    return;
+  }
+  answer_link(id);
 }
 
 void connection_context::on_peer_detached(const peer_detached& ev) {
@@ -286,6 +309,11 @@ void connection_context::on_peer_detached(const peer_detached& ev) {
   retired_links.emplace_back(l.engine, id);
   link_of.erase(it);
   l.engine = {};
+  if (l.coordinator) {
+    l.flags.reported_closed = true;
+    coordinator_lost(id, ev.error);
+    return;
+  }
   // A link this side failed was reported then (fail_link); the peer's answer adds nothing.
   if (l.flags.reported_closed) return;
   messaging_event e = make_event();
@@ -300,6 +328,10 @@ void connection_context::on_credit(const credit_granted& ev) {
   auto it = link_of.find(ev.link);
   if (it == link_of.end()) return;
   const std::uint32_t id = it->second;
+  if (links[id].coordinator) [[unlikely]] {
+    on_coordinator_credit(id);
+    return;
+  }
   messaging_event e = make_event();
   set_link(e, id);
   const link_status* st = engine->link(ev.link);
@@ -376,10 +408,14 @@ void connection_context::settle_by_default(std::uint32_t id, delivery_handle dh)
     (void)engine->settle(dh);
   } else if (o.auto_accept && d->state.kind == delivery_state::type::none) {
     // Without auto_settle the outcome is sent and the settling left to the application.
-    if (o.auto_settle)
+    if (o.auto_settle) {
       (void)settle_delivery(epoch, dh, delivery_state::accepted());
-    else
+    } else if (const transaction_id* txn = acquired_in(*d)) [[unlikely]] {
+      (void)engine->update_state(dh,
+                                 delivery_state::transactional(*txn, delivery_state::accepted()));
+    } else {
       (void)engine->update_state(dh, delivery_state::accepted());
+    }
   } else if (o.auto_settle && d->state.is_outcome()) {
     (void)settle_delivery(epoch, dh, {});
   }
@@ -397,6 +433,10 @@ void connection_context::on_disposition(const disposition_received& ev) {
   auto it = link_of.find(d->link);
   if (it == link_of.end()) return;
   const std::uint32_t id = it->second;
+  if (links[id].coordinator) [[unlikely]] {
+    on_coordinator_disposition(id, ev.delivery, ev.settled);
+    return;
+  }
   messaging_event e = make_event();
   set_link(e, id);
   if (links[id].role == role::sender) {
@@ -454,6 +494,12 @@ void connection_context::on_in_doubt(const delivery_in_doubt& ev) {
       return;
     }
   }
+  if (links[id].coordinator) {
+    // A declare or discharge the transport or link took: the transaction ends with it
+    // (transactions_lost, coordinator_lost), not as a message in doubt.
+    (void)engine->settle(ev.delivery);
+    return;
+  }
   messaging_event e = make_event();
   set_link(e, id);
   set_tracker(e, ev.delivery);
@@ -492,7 +538,9 @@ void connection_context::forget_transport_endpoints() {
     l.engine = {};
     l.answered = false;
     l.flags.remote_open = false;
-    if (l.peer_attached || l.flags.local_closed) l.flags.local_closed = l.flags.remote_closed = true;
+    // A coordinator link is not resumed (spec Part 4, 4.1): the next declare attaches another.
+    if (l.peer_attached || l.flags.local_closed || l.coordinator)
+      l.flags.local_closed = l.flags.remote_closed = true;
     if (sessions[l.session].flags.local_closed) l.flags.local_closed = l.flags.remote_closed = true;
   }
   consumed_credit.clear();

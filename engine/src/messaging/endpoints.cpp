@@ -426,7 +426,8 @@ messaging_event::messaging_event(const messaging_event& other)
       delivery_(other.delivery_),
       view_(other.view_),
       message_(other.message_),
-      error_(other.error_) {}
+      error_(other.error_),
+      transaction_(other.transaction_) {}
 
 messaging_event& messaging_event::operator=(const messaging_event& other) {
   if (this != &other) {
@@ -443,6 +444,7 @@ messaging_event& messaging_event::operator=(const messaging_event& other) {
     view_ = copy.view_;
     message_ = std::move(copy.message_);
     error_ = std::move(copy.error_);
+    transaction_ = std::move(copy.transaction_);
   }
   return *this;
 }
@@ -515,6 +517,12 @@ void messaging_handler::on_error(messaging_event& e) {
 }
 
 void messaging_handler::on_transport_error(messaging_event& e) { report(e, "transport failed"); }
+void messaging_handler::on_transaction_declare_failed(messaging_event& e) {
+  report(e, "transaction declare failed");
+}
+void messaging_handler::on_transaction_commit_failed(messaging_event& e) {
+  report(e, "transaction commit failed");
+}
 
 namespace detail {
 
@@ -524,6 +532,10 @@ std::error_code connection_context::settle_delivery(std::uint32_t at_epoch, deli
   if (!e) return make_error_code(errc::invalid_handle);
   const delivery_status* s = e->delivery(d);
   if (!s) return make_error_code(errc::invalid_handle);
+  // Acquired inside a transaction (its transfer said so): the outcome goes in it too.
+  if (!state.txn && state.is_outcome() && state.kind != delivery_state::type::declared)
+    if (const transaction_id* txn = acquired_in(*s)) [[unlikely]]
+      return settle_delivery(at_epoch, d, delivery_state::transactional(*txn, state));
   const link_status* l = e->link(s->link);
   std::error_code ec;
   // Under rcv-settle-mode second a receiver states its outcome and settles once the sender

@@ -135,7 +135,9 @@ link_options connection_context::make_link_options(const link_record& l) const {
     terminus target = l.receiver.target;
     if (answering) {
       if (!source.address && remote->remote_source) source = *remote->remote_source;
-      if (!target.address && remote->remote_target) target = *remote->remote_target;
+      // A coordinator answers with its own capabilities (spec Part 4, 4.5.1).
+      if (!target.address && !target.coordinator && remote->remote_target)
+        target = *remote->remote_target;
       if (mode == delivery_mode::none) o.snd_settle_mode = remote->snd_settle_mode;
     } else {
       if (!l.address.empty()) source.address = l.address;
@@ -245,6 +247,10 @@ void connection_context::fail_link(std::uint32_t id, condition error) {
 }
 
 void connection_context::report_link_failure(std::uint32_t id, condition error) {
+  if (links[id].coordinator) {  // hidden: its transactions hear of it
+    coordinator_lost(id, error);
+    return;
+  }
   messaging_event e = make_event();
   set_link(e, id);
   e.error_ = std::move(error);

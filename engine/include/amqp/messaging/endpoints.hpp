@@ -45,6 +45,8 @@ class session;
 class sender;
 class receiver;
 class tracker;
+class transaction;
+class messaging_handler;
 namespace detail {
 struct connection_context;
 }
@@ -140,6 +142,9 @@ class session {
   friend struct detail::connection_context;
   friend class connection;
   friend class link;
+  friend transaction declare_transaction(const session&, messaging_handler*);
+  friend transaction declare_transaction(const session&,
+                                         std::function<void(std::error_code, transaction)>);
   session(std::shared_ptr<detail::connection_context> ctx, std::uint32_t id) noexcept
       : ctx_(std::move(ctx)), id_(id) {}
   std::shared_ptr<detail::connection_context> ctx_;
@@ -174,6 +179,7 @@ class link {
   friend struct detail::connection_context;
   friend class connection;
   friend class session;
+  friend class transaction;
   link(std::shared_ptr<detail::connection_context> ctx, std::uint32_t id) noexcept
       : ctx_(std::move(ctx)), id_(id) {}
   std::shared_ptr<detail::connection_context> ctx_;
@@ -311,6 +317,7 @@ class delivery {
 
  private:
   friend struct detail::connection_context;
+  friend class transaction;
   delivery(std::shared_ptr<detail::connection_context> ctx, std::uint32_t epoch,
            std::uint32_t link, delivery_handle d) noexcept
       : ctx_(std::move(ctx)), epoch_(epoch), link_(link), delivery_(d) {}

@@ -35,6 +35,7 @@
 #include "amqp/condition.hpp"
 #include "amqp/message.hpp"
 #include "amqp/messaging/endpoints.hpp"
+#include "amqp/messaging/transaction.hpp"
 
 namespace amqp {
 
@@ -67,6 +68,8 @@ class messaging_event {
   // The same without copying: views into the delivery's payload, valid during the call until
   // the delivery is settled (null from then on).
   const message_view* view() const noexcept;
+  // The transaction of an on_transaction_* event.
+  amqp::transaction transaction() const;
   // The condition of an error or close event, if any.
   const std::optional<condition>& error() const noexcept { return error_; }
 
@@ -94,6 +97,7 @@ class messaging_event {
   const amqp::message_view* view_ = nullptr;
   mutable std::optional<amqp::message> message_;
   std::optional<condition> error_;
+  std::shared_ptr<detail::transaction_record> transaction_;  // on_transaction_* only
 };
 
 class messaging_handler {
@@ -152,6 +156,18 @@ class messaging_handler {
   virtual void on_disconnected(messaging_event&) {}
   // A reconnect attempt succeeded: the peer's open arrived again; links attach again next.
   virtual void on_reconnected(messaging_event&) {}
+
+  // Transactions (transaction.hpp); the event's transaction() is the one concerned, its
+  // session() the one it was declared on, and its error() the reason of a failure. Called on
+  // the handler given to declare_transaction (the connection's when none was).
+  virtual void on_transaction_declared(messaging_event&) {}
+  virtual void on_transaction_committed(messaging_event&) {}
+  // Rolled back: asked to, or by the coordinator when the connection was lost (then with an
+  // error).
+  virtual void on_transaction_aborted(messaging_event&) {}
+  // By default reported (container::report_error) without closing: the connection may go on.
+  virtual void on_transaction_declare_failed(messaging_event& e);
+  virtual void on_transaction_commit_failed(messaging_event& e);
 
   // The default of every error hook: reports "error: <what failed>: <condition>" through
   // container::report_error and closes the connection.
