@@ -27,8 +27,8 @@ import traceback
 import uuid
 
 try:
-    from proton import (Condition, Data, Delivery, Described, Endpoint, Message,
-                        SSLDomain, SSL, Terminus, Transport, Link, symbol, ulong)
+    from proton import (UNDESCRIBED, Array, Condition, Data, Delivery, Described, Endpoint,
+                        Message, SSLDomain, SSL, Terminus, Transport, Link, symbol, ulong)
     from proton.reactor import Container
 except ImportError:  # pragma: no cover
     sys.stderr.write("proton-test-broker: the Python 'proton' module is missing "
@@ -1380,7 +1380,10 @@ class Broker:
         if self.max_frame:
             transport.max_frame_size = self.max_frame
         connection.container = self.container_id
-        connection.offered_capabilities = [symbol(c) for c in CONNECTION_CAPABILITIES]
+        # An array of symbols, as the spec has it: Proton 0.37 encodes a Python list as a list,
+        # which strict peers refuse.
+        connection.offered_capabilities = Array(UNDESCRIBED, Data.SYMBOL,
+                                                *[symbol(c) for c in CONNECTION_CAPABILITIES])
         connection.properties = {symbol("product"): PROGRAM}
 
     @guarded

@@ -339,6 +339,73 @@ def reliable_send_across_broker_restart(h):
                       % (lines, total))
 
 
+def committed_sequences(tx_send_output, total):
+    """The sequence numbers tx_send committed: all it sent but the ranges it rolled back."""
+    rolled_back = set()
+    for m in re.finditer(r"rolled back sequences (\d+)-(\d+)", tx_send_output):
+        rolled_back.update(range(int(m.group(1)), int(m.group(2)) + 1))
+    committed = set()
+    n = 1
+    while len(committed) < total:
+        if n not in rolled_back:
+            committed.add(n)
+        n += 1
+    return committed, rolled_back
+
+
+def sequences_in(text):
+    return [int(m.group(1)) for m in re.finditer(r'"sequence": long (\d+)', text)]
+
+
+@case
+def tx_send_recv(h):
+    """Transactions through our broker: tx_send rolls back every third batch and commits the
+    others; tx_recv rolls back every fourth batch it consumed and commits the others. Every
+    committed message arrives exactly once, no rolled-back send ever arrives, the messages of a
+    rolled-back consume come again, and nothing is left in the queue."""
+    _, port = h.broker()
+    url = "127.0.0.1:%d/examples" % port
+    total = 100
+    sent = h.run(h.example("tx_send", "-a", url, "-m", str(total), "-b", "10",
+                           "--abort-every", "3"))
+    if "all messages committed" not in sent:
+        raise Failure("tx_send did not commit everything:\n" + sent)
+    committed, rolled_back = committed_sequences(sent, total)
+    if not rolled_back:
+        raise Failure("tx_send rolled nothing back:\n" + sent)
+    got = sequences_in(h.run(h.example("tx_recv", "-a", url, "-m", str(total), "-b", "10",
+                                       "--abort-every", "4")))
+    if len(got) != total or set(got) != committed:
+        raise Failure("tx_recv printed %d messages; missing %s, unexpected %s, rolled back %s"
+                      % (len(got), sorted(committed - set(got))[:10],
+                         sorted(set(got) - committed)[:10], sorted(set(got) & rolled_back)[:10]))
+    rest = h.start(h.example("recv", "-a", url, "-m", "1"), "recv-rest")
+    time.sleep(1.0)
+    if rest.poll() is not None or h.output(rest).strip():
+        raise Failure("a message came again after its consume was committed:\n" + h.output(rest))
+
+
+@case
+def tx_send_recv_via_proton_test_broker(h):
+    """Our transactional examples against the transactional test broker written on Qpid Proton's
+    Python API (conformance/peers): Proton's engine as the coordinator."""
+    need_proton_python()
+    script = os.path.join(HERE, "..", "..", "conformance", "peers", "proton_test_broker.py")
+    p = h.start([PYTHON, script, "-a", "127.0.0.1:0"], "proton-test-broker")
+    port = int(h.wait_for_line(p, r"proton-test-broker listening on [^\s]+:(\d+)").group(1))
+    url = "127.0.0.1:%d/examples" % port
+    sent = h.run(h.example("tx_send", "-a", url, "-m", "50", "-b", "5", "--abort-every", "4"))
+    if "all messages committed" not in sent:
+        raise Failure("tx_send did not commit everything:\n" + sent)
+    committed, _ = committed_sequences(sent, 50)
+    got = sequences_in(h.run(h.example("tx_recv", "-a", url, "-m", "50", "-b", "5",
+                                       "--abort-every", "3")))
+    if len(got) != 50 or set(got) != committed:
+        raise Failure("tx_recv printed %d messages; missing %s, unexpected %s"
+                      % (len(got), sorted(committed - set(got))[:10],
+                         sorted(set(got) - committed)[:10]))
+
+
 # --- Qpid Proton's Python examples against our broker ----------------------------------------
 
 @case

@@ -18,7 +18,8 @@ if(PROTON_CPP_LIBRARY AND EXISTS ${PROTON_CPP_EXAMPLES}/broker.cpp)
 endif()
 
 set(AMQP_EXAMPLE_CASES helloworld send_recv send_recv_at_most_once client_server selected_recv
-    direct reliable_send_across_restart reliable_send_across_broker_restart
+    direct reliable_send_across_restart reliable_send_across_broker_restart tx_send_recv
+    tx_send_recv_via_proton_test_broker
     proton_simple_send_recv_via_our_broker
     proton_client_server_via_our_broker proton_selected_recv_via_our_broker
     proton_helloworld_via_our_broker proton_tx_send_recv_via_our_broker
@@ -36,3 +37,9 @@ set_tests_properties(examples.proton_helloworld_via_our_broker PROPERTIES RUN_SE
 # ./run.sh demo, as it runs.
 add_test(NAME examples.demo COMMAND ${CMAKE_SOURCE_DIR}/examples/demo.sh ${CMAKE_BINARY_DIR})
 set_tests_properties(examples.demo PROPERTIES TIMEOUT 300)
+
+# The transactional test broker on Qpid Proton's Python API (conformance/peers), checked on its
+# own before the examples lean on it.
+add_test(NAME conformance.proton_test_broker
+         COMMAND /usr/bin/python3 ${PROJECT_SOURCE_DIR}/conformance/peers/test_proton_test_broker.py)
+set_tests_properties(conformance.proton_test_broker PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
