@@ -1,42 +1,11 @@
 // Memory: once warm, a connection pumped by the transport over the in-memory stream moves
 // messages without a heap allocation, neither in the engines nor in the transport, the stream
-// or Asio's operations. Global operator new is replaced in this test program to count.
+// or Asio's operations. Global operator new is replaced in this test program to count
+// (support/counting_new.cpp).
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
-
 #include "peer.hpp"
-
-namespace {
-std::atomic<std::uint64_t> allocation_count{0};
-
-void* counted_allocate(std::size_t n) {
-  allocation_count.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-}  // namespace
-
-void* operator new(std::size_t n) {
-  return counted_allocate(n);
-}
-void* operator new[](std::size_t n) {
-  return counted_allocate(n);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
+#include "support/counting_new.hpp"
 
 namespace amqp::test {
 namespace {
@@ -50,8 +19,8 @@ TEST(transport_allocations, none_per_message_once_warm) {
   std::uint64_t at_start = 0;
   std::uint64_t at_end = 0;
   c.client.when_received = [&](auto& p) {
-    if (p.received == 3'000) at_start = allocation_count.load();
-    if (p.received == 11'000) at_end = allocation_count.load();
+    if (p.received == 3'000) at_start = allocations();
+    if (p.received == 11'000) at_end = allocations();
   };
   c.start();
   c.run(1);

@@ -1,43 +1,12 @@
 // Memory: once warm, a messaging connection sends at least once, and receives, accepts and
 // settles, without a heap allocation per message: neither the handler calls, the events, the
 // credit windows nor the engines allocate (what transactions add to the messaging layer
-// included). Global operator new is replaced in this test program to count.
+// included). Global operator new is replaced in this test program to count
+// (support/counting_new.cpp).
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
-
 #include "fixture.hpp"
-
-namespace {
-std::atomic<std::uint64_t> allocation_count{0};
-
-void* counted_allocate(std::size_t n) {
-  allocation_count.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-}  // namespace
-
-void* operator new(std::size_t n) {
-  return counted_allocate(n);
-}
-void* operator new[](std::size_t n) {
-  return counted_allocate(n);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
+#include "support/counting_new.hpp"
 
 namespace amqp::test {
 namespace {
@@ -63,8 +32,8 @@ struct steady_sender : messaging_handler {
   }
   void on_settled(messaging_event&) override {
     ++settled;
-    if (settled == window_start) at_start = allocation_count.load();
-    if (settled == window_end) at_end = allocation_count.load();
+    if (settled == window_start) at_start = allocations();
+    if (settled == window_end) at_end = allocations();
   }
 };
 
