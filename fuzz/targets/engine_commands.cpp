@@ -48,72 +48,16 @@
 #include <vector>
 
 #include "amqp/transaction.hpp"
+#include "command_app.hpp"
 #include "fuzz_data.hpp"
 #include "two_engines.hpp"
+#include "txn_choices.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 using two_engines::side;
-
-bool usage_error(std::error_code ec) {
-  return !ec || ec == amqp::errc::wrong_state || ec == amqp::errc::invalid_handle ||
-         ec == amqp::errc::invalid_argument || ec == amqp::errc::limit_reached ||
-         ec == amqp::errc::no_credit;
-}
-
-// RFC 1982: a <= b for sequence numbers.
-bool serial_le(std::uint32_t a, std::uint32_t b) { return static_cast<std::int32_t>(b - a) >= 0; }
-
-template <class T>
-void remember(std::vector<T>& v, T h) {
-  if (std::find(v.begin(), v.end(), h) == v.end()) v.push_back(h);
-}
-
-struct sent_message {
-  std::uint32_t seq = 0;
-  std::size_t planned = 0;  // the whole message's size
-  std::size_t given = 0;    // bytes given to send()/send_more() so far
-  bool complete = false;
-  bool aborted = false;
-  // A coordinator request: what was sent, and its bytes (other messages' bytes derive from
-  // their link and sequence number).
-  std::optional<amqp::coordinator_request> request;
-  std::vector<std::uint8_t> bytes;
-  std::optional<amqp::transaction_id> txn;  // sent inside this transaction
-  bool sender_disposed = false;  // its sender gave a state or settled: the receiver may see that
-  std::vector<amqp::delivery_state> given_states;  // the non-empty states its receiver gave
-};
-
-// The messages sent on one link, by name (names are unique per connection here).
-struct ledger {
-  std::uint32_t id = 0;
-  std::vector<sent_message> sent;
-  std::size_t next = 0;  // the first message not received yet
-};
-
-enum policy_bit : unsigned {
-  auto_open = 1, auto_begin = 2, auto_attach = 4, auto_credit = 8, auto_settle = 16, auto_end = 32
-};
-
-// One side's application: the handles it knows (stale ones included, to try them) and its
-// answering policy.
-struct app {
-  unsigned policy = 0;
-  char prefix = 'c';
-  std::vector<amqp::session_handle> sessions;
-  std::vector<amqp::link_handle> links;
-  std::vector<amqp::delivery_handle> deliveries;
-  std::unordered_map<amqp::link_handle, std::string> names;
-  std::unordered_map<amqp::delivery_handle, std::pair<std::string, std::size_t>> sent;  // ledger
-  std::unordered_map<amqp::delivery_handle, std::pair<std::string, std::size_t>> received;
-  std::vector<amqp::transaction_id> txns;  // declared by this side or to it
-  std::uint32_t next_txn = 0;              // a coordinator's ids count up
-  std::uint32_t next_name = 0;
-  std::uint64_t next_tag = 0;
-  bool idle_expired = false;  // the last event was idle_timeout_expired
-  bool opened = false;        // open() succeeded
-};
+using namespace engine_commands;
 
 class conversation {
  public:
@@ -442,74 +386,6 @@ class conversation {
              "a sender sees flow properties its receiver never granted");
   }
 
-  // A transaction id: one this side knows, or 0 to 64 bytes from the input's front. Now and
-  // then 65 of them first: transaction_id refuses those, and the first 64 are taken.
-  amqp::transaction_id txn_id(side& s, app& a) {
-    if (!a.txns.empty() && !in_.one_in(4)) return pick_from(a.txns);
-    const bool too_long = in_.one_in(16);
-    const std::size_t n =
-        too_long ? amqp::transaction_id::max_size + 1 : in_.range<std::size_t>(0, 64);
-    std::vector<std::uint8_t> b = in_.bytes(n);
-    b.resize(n, static_cast<std::uint8_t>(n));
-    if (too_long) {
-      s.expect(!amqp::transaction_id::from(amqp::bytes_view(b)),
-               "a 65-byte transaction id was taken");
-      b.resize(amqp::transaction_id::max_size);
-    }
-    const auto id = amqp::transaction_id::from(amqp::bytes_view(b));
-    s.expect(id && id->size() == b.size() && std::equal(b.begin(), b.end(), id->bytes().begin()),
-             "a transaction id of at most 64 bytes was refused or changed");
-    return *id;
-  }
-
-  amqp::terminus coordinator() {
-    std::vector<std::string> caps;
-    if (in_.flag()) caps.emplace_back(amqp::txn_capabilities::local_transactions);
-    if (in_.one_in(4)) caps.emplace_back(amqp::txn_capabilities::multi_txns_per_ssn);
-    if (in_.one_in(8)) caps.emplace_back(amqp::txn_capabilities::distributed_transactions);
-    return amqp::terminus::make_coordinator(std::move(caps));
-  }
-
-  amqp::coordinator_request coordinator_request(side& s, app& a) {
-    if (!in_.flag()) return amqp::discharge_request{txn_id(s, a), in_.flag()};
-    amqp::value global;
-    switch (in_.range<int>(0, 7)) {
-      case 5:
-        global = amqp::value::bin(amqp::bytes_view(in_.bytes(in_.range<std::size_t>(0, 40))));
-        break;
-      case 6: global = amqp::value::list_of({"xa", in_.range<int>(0, 9)}); break;
-      case 7: {
-        // A global id the encoder cannot write (a described descriptor) is refused whole.
-        amqp::writer w;
-        w.push_back(0x7f);
-        const amqp::value bad = amqp::value::described_of(
-            amqp::value::described_of(amqp::value(std::uint64_t{1}), amqp::value(2)),
-            amqp::value(3));
-        const std::error_code ec = amqp::encode_coordinator_request(w, amqp::declare_request{bad});
-        s.expect(ec == amqp::errc::nested_descriptor && w.size() == 1,
-                 "an unencodable global id was not refused, or left bytes behind");
-        break;
-      }
-      default: break;  // a local transaction, the common case
-    }
-    return amqp::declare_request{global};
-  }
-
-  amqp::delivery_state txn_state(side& s, app& a) {
-    const amqp::transaction_id id = txn_id(s, a);
-    using state = amqp::delivery_state;
-    switch (in_.range<int>(0, 6)) {
-      case 0: return state::declared(id);
-      case 1: return state::transactional(id);
-      case 2: return state::transactional(id, state::rejected(amqp::condition{
-                         std::string(amqp::transaction_errors::rollback), "fuzz", {}}));
-      case 3: return state::transactional(id, state::released());
-      case 4: return state::transactional(id, state::modified(in_.flag(), in_.flag()));
-      case 5: return state::transactional(id, state::rejected());
-      default: return state::transactional(id, state::accepted());
-    }
-  }
-
   // Op 20 but for the abort: the commands of transactions.
   std::error_code transaction_command(side& s, app& a) {
     switch (in_.range<int>(0, 5)) {
@@ -517,7 +393,7 @@ class conversation {
         // A controller attaches to a coordinator; now and then a receiver with that target,
         // which means nothing but must still cross.
         amqp::link_options o = link_options(s, {}, false);
-        o.target = coordinator();
+        o.target = txn_choices::coordinator(in_);
         o.name = std::string(1, a.prefix) + std::to_string(a.next_name++);
         const amqp::role r = in_.one_in(8) ? amqp::role::receiver : amqp::role::sender;
         auto l = r == amqp::role::sender ? s.engine.attach_sender(pick_from(a.sessions), o)
@@ -533,14 +409,14 @@ class conversation {
       case 2: return send(s, a, send_kind::in_txn);
       case 3: {
         const amqp::delivery_handle d = pick_from(a.deliveries);
-        const amqp::delivery_state st = txn_state(s, a);
+        const amqp::delivery_state st = txn_choices::state(in_, s, a.txns);
         const std::error_code ec = s.engine.update_state(d, st);
         if (!ec) gave(a, d, st);
         return ec;
       }
       case 4: {
         const amqp::delivery_handle d = pick_from(a.deliveries);
-        const amqp::delivery_state st = txn_state(s, a);
+        const amqp::delivery_state st = txn_choices::state(in_, s, a.txns);
         const std::error_code ec = s.engine.settle(d, st);
         if (!ec) {
           s.check.settled(d);
@@ -552,33 +428,13 @@ class conversation {
     }
   }
 
-  // Credit with link-state properties: a txn-id (now and then a 65-byte one: the engine does
-  // not read them), null, or something that is not a map and must be refused.
+  // Credit with link-state properties (txn_choices::flow_properties): kept when they are a map,
+  // refused otherwise.
   std::error_code grant_with_properties(side& s, app& a) {
     const amqp::link_handle l = pick_from(a.links);
     const std::uint32_t credit = in_.pick({0u, 1u, 5u, 100u});
-    amqp::value properties;
     bool map = true;
-    switch (in_.range<int>(0, 4)) {
-      case 0: case 1: {
-        const amqp::transaction_id id = txn_id(s, a);
-        properties =
-            amqp::value::map_of({{amqp::value::sym("txn-id"), amqp::value::bin(id.bytes())}});
-        break;
-      }
-      case 2: {
-        const std::vector<std::uint8_t> long_id(65, 0x65);
-        properties = amqp::value::map_of({{amqp::value::sym("txn-id"), amqp::value::bin(long_id)},
-                                          {amqp::value::sym("x-fuzz"), 1}});
-        break;
-      }
-      case 3: break;  // null: no more properties
-      default:
-        properties = in_.pick({amqp::value::list_of({amqp::value::sym("txn-id")}),
-                               amqp::value::sym("txn-id"), amqp::value(7)});
-        map = false;
-        break;
-    }
+    const amqp::value properties = txn_choices::flow_properties(in_, s, a.txns, map);
     const amqp::link_status* st = s.engine.link(l);
     const amqp::value before = st ? st->flow_properties : amqp::value();
     const std::error_code ec = s.engine.grant_credit(l, credit, properties);
@@ -807,7 +663,7 @@ class conversation {
     std::optional<amqp::coordinator_request> request;
     std::vector<std::uint8_t> request_bytes;
     if (kind == send_kind::request) {
-      request = coordinator_request(s, a);
+      request = txn_choices::request(in_, s, a.txns);
       amqp::writer w;
       s.expect(!amqp::encode_coordinator_request(w, *request),
                "a coordinator request did not encode");
@@ -843,7 +699,7 @@ class conversation {
                          .more = more,
                          .batchable = in_.one_in(4)};
     std::optional<amqp::transaction_id> txn;
-    if (kind == send_kind::in_txn) txn = txn_id(s, a);
+    if (kind == send_kind::in_txn) txn = txn_choices::id(in_, s, a.txns);
     o.txn = txn ? &*txn : nullptr;
     // Now and then in pieces (message_parts): up to three cuts, empty pieces allowed.
     const amqp::bytes_view head = amqp::bytes_view(m).first(first);
