@@ -95,6 +95,7 @@ class container final : public amqp::container {
   friend class detail::tcp_listener;
   using clock = std::chrono::steady_clock;
 
+  void init();
   // Runs `work` on the loop's thread, soon (from any thread).
   void post(std::function<void()> work);
   // A connection that ended for good leaves the container (on the loop's thread).
@@ -111,7 +112,7 @@ class container final : public amqp::container {
   std::once_flag started_;
   // The queue of work from other threads, and the event that wakes the loop for it.
   std::shared_ptr<detail::wakeup> wakeup_;
-  event* task_timer_ = nullptr;  // at the earliest scheduled task
+  ::event* task_timer_ = nullptr;  // at the earliest scheduled task
 
   std::mutex mutex_;  // guards what follows: connect, listen, schedule and stop come from anywhere
   bool stopping_ = false;
@@ -119,6 +120,8 @@ class container final : public amqp::container {
   std::map<std::pair<clock::time_point, std::uint64_t>, std::function<void()>> tasks_;
   std::uint64_t next_task_ = 0;
   std::vector<std::shared_ptr<detail::tcp_connection>> connections_;
+  // Every listener made, closed or not: the destructor detaches them from the container, as
+  // the application may hold their handles longer.
   std::vector<std::shared_ptr<detail::tcp_listener>> listeners_;
 };
 

@@ -140,7 +140,7 @@ class transport : public std::enable_shared_from_this<transport> {
   void end(std::error_code ec);
 
   bufferevent* bev_ = nullptr;
-  event* timer_ = nullptr;
+  ::event* timer_ = nullptr;
   connection_engine* engine_;
   transport_handler* handler_;
   std::size_t max_input_;
