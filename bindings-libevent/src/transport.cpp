@@ -217,12 +217,16 @@ void transport::feed_input(time_point now) {
     }
     write_output();
     if (used == 0) {
-      if (refused_once) return;
+      if (refused_once) {
+        hold_input(evbuffer_get_length(input));
+        return;
+      }
       refused_once = true;
     } else {
       refused_once = false;
     }
   }
+  hold_input(0);
   // The end of the stream counts only after every byte before it.
   if (input_closed_ && input_ended_) {
     const std::error_code ec = std::exchange(input_ended_, {});
@@ -232,6 +236,15 @@ void transport::feed_input(time_point now) {
       handler_->on_engine_events();
     }
   }
+}
+
+// While the engine refuses input, the read high watermark drops to what is buffered, so the
+// bufferevent stops reading at once instead of filling up to max_input_buffer; it goes back
+// once the engine takes bytes again. `held` 0: not held.
+void transport::hold_input(std::size_t held) {
+  if (held == input_held_) return;
+  input_held_ = held;
+  bufferevent_setwatermark(bev_, EV_READ, 0, held ? held : max_input_);
 }
 
 // evbuffer_add copies: the engine's view is valid only until its next non-const call, and

@@ -24,9 +24,10 @@
 //   };
 //
 // Flow control: the bufferevent reads until its input holds max_input_buffer bytes (its read
-// high watermark). Bytes the engine does not take yet (its event queue or its output is full)
-// wait there, so a peer that sends faster than the application handles events is slowed down
-// by TCP instead of filling memory. The engine's output moves into the bufferevent while it
+// high watermark). While the engine refuses bytes (its event queue or its output is full) the
+// watermark drops to what is buffered, so reading stops until the engine takes them: a peer
+// that sends faster than the application handles events is slowed down by TCP instead of
+// filling memory. The engine's output moves into the bufferevent while it
 // holds less than max_write_size; the rest waits in the engine (output_backlog()), and the
 // write low watermark brings more once half of it went out.
 //
@@ -134,6 +135,7 @@ class transport : public std::enable_shared_from_this<transport> {
   void run();
   void step();
   void feed_input(time_point now);
+  void hold_input(std::size_t held);
   void write_output();
   void fail_output(std::error_code ec);
   void arm_timer();
@@ -145,6 +147,7 @@ class transport : public std::enable_shared_from_this<transport> {
   transport_handler* handler_;
   std::size_t max_input_;
   std::size_t max_write_;
+  std::size_t input_held_ = 0;  // the read high watermark while the engine refuses input
 
   std::optional<time_point> timer_at_;  // when the armed timer fires; empty: none armed
   std::error_code input_ended_;         // the read side's end, once its bytes are fed
