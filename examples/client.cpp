@@ -6,8 +6,8 @@
 #include <iostream>
 #include <string>
 
-#include "amqp/asio/container.hpp"
 #include "common/body.hpp"
+#include "common/io.hpp"
 #include "common/options.hpp"
 
 namespace {
@@ -75,6 +75,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   client handler(opts);
-  amqp::asio::container(handler).run();
+  example::make_container(opts, handler)->run();
   return 0;
 }

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <iostream>
 
-#include "amqp/asio/container.hpp"
+#include "common/io.hpp"
 #include "common/options.hpp"
 
 namespace {
@@ -59,6 +59,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   colour_send handler(opts);
-  amqp::asio::container(handler).run();
+  example::make_container(opts, handler)->run();
   return 0;
 }

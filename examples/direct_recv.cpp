@@ -5,8 +5,8 @@
 #include <iostream>
 #include <unordered_set>
 
-#include "amqp/asio/container.hpp"
 #include "common/body.hpp"
+#include "common/io.hpp"
 #include "common/options.hpp"
 
 namespace {
@@ -60,6 +60,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   direct_recv handler(opts);
-  amqp::asio::container(handler).run();
+  example::make_container(opts, handler)->run();
   return 0;
 }

@@ -3,8 +3,8 @@
 //   helloworld [-a URL]      (default 127.0.0.1:5672/examples)
 #include <iostream>
 
-#include "amqp/asio/container.hpp"
 #include "common/body.hpp"
+#include "common/io.hpp"
 #include "common/options.hpp"
 
 namespace {
@@ -47,6 +47,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   hello_world handler(opts);
-  amqp::asio::container(handler).run();
+  example::make_container(opts, handler)->run();
   return 0;
 }

@@ -6,8 +6,8 @@
 #include <iostream>
 #include <unordered_set>
 
-#include "amqp/asio/container.hpp"
 #include "common/body.hpp"
+#include "common/io.hpp"
 #include "common/options.hpp"
 
 namespace {
@@ -62,6 +62,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   simple_recv handler(opts);
-  amqp::asio::container(handler).run();
+  example::make_container(opts, handler)->run();
   return 0;
 }

@@ -6,8 +6,8 @@
 //   selected_recv [-a URL] [-m COUNT] [--selector EXPR]
 #include <iostream>
 
-#include "amqp/asio/container.hpp"
 #include "common/body.hpp"
+#include "common/io.hpp"
 #include "common/options.hpp"
 
 namespace {
@@ -55,6 +55,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   selected_recv handler(opts, selector);
-  amqp::asio::container(handler).run();
+  example::make_container(opts, handler)->run();
   return 0;
 }

@@ -10,7 +10,7 @@
 #include <iostream>
 #include <unordered_map>
 
-#include "amqp/asio/container.hpp"
+#include "common/io.hpp"
 #include "common/options.hpp"
 
 namespace {
@@ -106,6 +106,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   reliable_send handler(opts);
-  amqp::asio::container(handler).run();
+  example::make_container(opts, handler)->run();
   return 0;
 }

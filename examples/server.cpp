@@ -9,8 +9,8 @@
 #include <iostream>
 #include <map>
 
-#include "amqp/asio/container.hpp"
 #include "common/body.hpp"
+#include "common/io.hpp"
 #include "common/options.hpp"
 
 namespace {
@@ -89,6 +89,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   server handler(opts);
-  amqp::asio::container(handler).run();
+  example::make_container(opts, handler)->run();
   return 0;
 }

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "amqp/asio/container.hpp"
 #include "common/body.hpp"
+#include "common/io.hpp"
 #include "common/options.hpp"
 
 namespace {
@@ -115,6 +115,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   tx_recv handler(opts);
-  amqp::asio::container(handler).run();
+  example::make_container(opts, handler)->run();
   return handler.status();
 }

@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <iostream>
 
-#include "amqp/asio/container.hpp"
+#include "common/io.hpp"
 #include "common/options.hpp"
 
 namespace {
@@ -118,6 +118,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   tx_send handler(opts);
-  amqp::asio::container(handler).run();
+  example::make_container(opts, handler)->run();
   return handler.status();
 }

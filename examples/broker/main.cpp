@@ -2,6 +2,7 @@
 //
 //   broker [-a HOST:PORT] [--cert FILE --key FILE] [--users FILE [--allow-insecure]]
 //          [--queue-limit N] [--max-queues N] [--memory-limit MIB] [--confirm-on-consume] [-v]
+//          [--io asio|libevent]
 //   broker --hash-user NAME:PASSWORD      prints a SCRAM-SHA-256 line for the user file
 //
 // On start it prints one line, "broker listening on HOST:PORT" with the port actually bound
@@ -11,17 +12,16 @@
 // over TLS, unless --allow-insecure); without it, with ANONYMOUS. See broker.hpp for what
 // clients can do and users.hpp for the user file.
 #include <charconv>
-#include <csignal>
 #include <cstdint>
 #include <iostream>
+#include <memory>
 #include <optional>
 
-#include <asio/signal_set.hpp>
-
-#include "amqp/asio/container.hpp"
 #include "amqp/random.hpp"
 #include "broker/broker.hpp"
+#include "broker/stop_on_signals.hpp"
 #include "broker/users.hpp"
+#include "common/io.hpp"
 #include "common/options.hpp"
 
 namespace {
@@ -46,6 +46,7 @@ amqp::result<amqp::url, amqp::url_error> listen_url(const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  broker::stop_on_signals::block();
   example::options opts("broker", "An AMQP 1.0 broker with in-memory queues, for the examples.");
   opts.address = "127.0.0.1:5672";
   std::string users_file, queue_limit = "100000", max_queues = "10000", memory_limit = "1024";
@@ -118,8 +119,8 @@ int main(int argc, char** argv) {
   }
 
   // One thread: the handler moves messages between connections in one call (broker.hpp).
-  amqp::asio::container c(handler, "broker");
-  auto listening = c.listen(*address, co);
+  std::unique_ptr<amqp::container> c = example::make_container(opts, handler, "broker");
+  auto listening = c->listen(*address, co);
   if (!listening) {
     std::cerr << "broker: " << listening.error() << '\n';
     return 1;
@@ -128,10 +129,7 @@ int main(int argc, char** argv) {
   actual.port = listening->port();
   std::cout << "broker listening on " << actual.host_port() << std::endl;
 
-  ::asio::signal_set signals(c.io_context(), SIGINT, SIGTERM);
-  signals.async_wait([&](std::error_code ec, int) {
-    if (!ec) c.stop();
-  });
-  c.run();
+  broker::stop_on_signals stopper(*c);
+  c->run();
   return 0;
 }

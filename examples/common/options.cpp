@@ -1,5 +1,6 @@
 #include "common/options.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <iostream>
@@ -44,7 +45,18 @@ options::options(std::string program, std::string summary)
     : program_(std::move(program)), summary_(std::move(summary)) {
   add_value("address", 'a', "URL", "the AMQP URL: [amqp[s]://][user[:password]@]host[:port]/address",
             address);
-  add_value("io", 0, "BINDING", "the I/O binding: asio", io);
+  std::string bindings;
+  for (std::string_view b : io_bindings) {
+    if (!bindings.empty()) bindings += '|';
+    bindings += b;
+  }
+  options_.push_back({"io", 0, "BINDING", "the I/O binding: " + bindings + " (default " + io + ")",
+                      [this](std::string_view v) {
+                        if (std::ranges::find(io_bindings, v) == io_bindings.end()) return false;
+                        io = std::string(v);
+                        return true;
+                      },
+                      bindings});
   add_value("ca", 0, "FILE", "trust the CA certificates in FILE (PEM) for TLS", ca);
   add_value("cert", 0, "FILE", "this side's TLS certificate chain (PEM)", cert);
   add_value("key", 0, "FILE", "the private key of --cert (PEM)", key);
@@ -154,13 +166,11 @@ int options::parse(int argc, char** argv) {
       value = argv[++i];
     }
     if (!found->set(value)) {
-      std::cerr << program_ << ": bad value '" << value << "' for --" << found->long_name << '\n';
+      std::cerr << program_ << ": bad value '" << value << "' for --" << found->long_name;
+      if (!found->choices.empty()) std::cerr << " (choices: " << found->choices << ')';
+      std::cerr << '\n';
       return 2;
     }
-  }
-  if (io != "asio") {
-    std::cerr << program_ << ": --io " << io << ": this build has the asio binding only\n";
-    return 2;
   }
   return -1;
 }

@@ -9,6 +9,7 @@
 //   amqp::connection_options co = opts.connection_options();
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -20,6 +21,9 @@
 #include "amqp/trace.hpp"
 
 namespace example {
+
+// What --io takes: the I/O bindings every example runs on (make_container in io.hpp).
+inline constexpr std::array<std::string_view, 2> io_bindings{"asio", "libevent"};
 
 class options {
  public:
@@ -64,6 +68,7 @@ class options {
     std::string metavar;  // empty: a flag
     std::string help;
     std::function<bool(std::string_view)> set;  // false: a bad value
+    std::string choices;  // what a bad value is told to choose from; empty: anything goes
   };
   void usage(std::ostream& out) const;
 

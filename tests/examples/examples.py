@@ -2,7 +2,12 @@
 """The example programs, run for real over loopback TCP: against the example broker, against
 each other, and with Qpid Proton's example programs and brokers in both directions.
 
-    examples.py BUILD_DIR CASE        (ctest runs one CASE per test; `list` names them)
+    examples.py BUILD_DIR CASE [--io asio|libevent] [--broker-io asio|libevent]
+    examples.py list
+
+--io is the I/O binding of our client programs, --broker-io that of our broker and of our
+programs that listen in a broker's place (direct_recv, direct_send); both default to asio.
+ctest runs each CASE on each binding, and some across the two.
 
 Each case starts what it needs on free 127.0.0.1 ports, checks what the programs print and how
 they exit, and stops everything it started. A case that needs a peer this machine lacks
@@ -10,6 +15,7 @@ they exit, and stops everything it started. A case that needs a peer this machin
 skipped, and says what is missing.
 """
 
+import argparse
 import os
 import re
 import shutil
@@ -52,9 +58,11 @@ def need_proton_python():
 
 
 class Harness:
-    def __init__(self, build):
+    def __init__(self, build, io="asio", broker_io="asio"):
         self.bin = os.path.join(build, "examples")
         self.build = build
+        self.io = io
+        self.broker_io = broker_io
         self.started = []
         self.work = tempfile.mkdtemp(prefix="amqp-examples-")
 
@@ -120,14 +128,24 @@ class Harness:
     # --- peers -------------------------------------------------------------------------------
 
     def example(self, name, *args):
-        return [os.path.join(self.bin, name)] + list(args)
+        """One of our client programs, on the clients' binding."""
+        return [os.path.join(self.bin, name), "--io", self.io] + list(args)
+
+    def listening_example(self, name, *args):
+        """One of our programs that listens for the client (direct_recv, direct_send): it takes
+        the broker's place, so it runs on the broker's binding."""
+        return [os.path.join(self.bin, name), "--io", self.broker_io] + list(args)
+
+    def broker_command(self, port, *args):
+        return [os.path.join(self.bin, "broker"), "--io", self.broker_io,
+                "-a", "127.0.0.1:%d" % port] + list(args)
 
     def proton(self, name, *args):
         return [PYTHON, os.path.join(PROTON_PY, name)] + list(args)
 
     def broker(self, *args, port=0):
         """Our example broker; returns (process, port)."""
-        p = self.start(self.example("broker", "-a", "127.0.0.1:%d" % port, *args), "broker")
+        p = self.start(self.broker_command(port, *args), "broker")
         m = self.wait_for_line(p, r"broker listening on [^\s]+:(\d+)")
         return p, int(m.group(1))
 
@@ -253,7 +271,7 @@ def selected_recv(h):
 def direct(h):
     port = free_port()
     url = "127.0.0.1:%d/examples" % port
-    r = h.start(h.example("direct_recv", "-a", url, "-m", "100"), "direct_recv")
+    r = h.start(h.listening_example("direct_recv", "-a", url, "-m", "100"), "direct_recv")
     h.wait_for_line(r, "listening on")
     expect_lines(h.run(h.example("send", "-a", url, "-m", "100")), ["all messages confirmed"], "send")
     out = h.finish(r)
@@ -261,7 +279,7 @@ def direct(h):
 
     port = free_port()
     url = "127.0.0.1:%d/examples" % port
-    s = h.start(h.example("direct_send", "-a", url, "-m", "100"), "direct_send")
+    s = h.start(h.listening_example("direct_send", "-a", url, "-m", "100"), "direct_send")
     h.wait_for_line(s, "listening on")
     expect_lines(h.run(h.example("recv", "-a", url, "-m", "100")), sequence_lines(100), "recv")
     if "all messages confirmed" not in h.finish(s):
@@ -276,7 +294,7 @@ def reliable_send_across_restart(h):
     port = free_port()
     url = "127.0.0.1:%d/examples" % port
     total = 100000
-    first = h.start(h.example("direct_recv", "-a", url, "-m", "0"), "direct_recv-1")
+    first = h.start(h.listening_example("direct_recv", "-a", url, "-m", "0"), "direct_recv-1")
     h.wait_for_line(first, "listening on")
     sender = h.start(h.example("send", "-a", url, "-m", str(total)), "send")
     # Kill the receiver once a part of the messages went through.
@@ -284,7 +302,7 @@ def reliable_send_across_restart(h):
     os.killpg(first.pid, signal.SIGKILL)
     first.wait()
     time.sleep(0.3)  # the sender sees the loss and backs off
-    second = h.start(h.example("direct_recv", "-a", url, "-m", "0"), "direct_recv-2")
+    second = h.start(h.listening_example("direct_recv", "-a", url, "-m", "0"), "direct_recv-2")
     h.wait_for_line(second, "listening on")
     out = h.finish(sender, timeout=90)
     if "all messages confirmed" not in out:
@@ -317,8 +335,7 @@ def reliable_send_across_broker_restart(h):
     os.killpg(first.pid, signal.SIGKILL)
     first.wait()
     time.sleep(0.3)  # both clients see the loss and back off
-    second = h.start(h.example("broker", "-a", "127.0.0.1:%d" % port, "--confirm-on-consume"),
-                     "broker-2")
+    second = h.start(h.broker_command(port, "--confirm-on-consume"), "broker-2")
     h.wait_for_line(second, "broker listening on")
     out = h.finish(sender, timeout=90)
     if "all messages confirmed" not in out:
@@ -543,7 +560,7 @@ def direct_with_proton(h):
     need_proton_python()
     port = free_port()
     url = "127.0.0.1:%d/examples" % port
-    r = h.start(h.example("direct_recv", "-a", url, "-m", "100"), "direct_recv")
+    r = h.start(h.listening_example("direct_recv", "-a", url, "-m", "100"), "direct_recv")
     h.wait_for_line(r, "listening on")
     expect_lines(h.run(h.proton("simple_send.py", "-a", url, "-m", "100")),
                  ["all messages confirmed"], "simple_send.py")
@@ -551,7 +568,7 @@ def direct_with_proton(h):
 
     port = free_port()
     url = "127.0.0.1:%d/examples" % port
-    s = h.start(h.example("direct_send", "-a", url, "-m", "100"), "direct_send")
+    s = h.start(h.listening_example("direct_send", "-a", url, "-m", "100"), "direct_send")
     h.wait_for_line(s, "listening on")
     expect_lines(h.run(h.proton("simple_recv.py", "-a", url, "-m", "100")),
                  sequence_lines(100, "python"), "simple_recv.py")
@@ -609,16 +626,25 @@ def tls_plain_proton_client_to_our_broker(h):
         raise Failure("a wrong password was not refused:\n" + r.stdout + r.stderr)
 
 
+BINDINGS = ("asio", "libevent")
+
+
 def main():
-    if len(sys.argv) == 2 and sys.argv[1] == "list":
+    if sys.argv[1:] == ["list"]:
         print("\n".join(CASES))
         return 0
-    if len(sys.argv) != 3 or sys.argv[2] not in CASES:
-        print(__doc__, file=sys.stderr)
-        return 2
-    h = Harness(sys.argv[1])
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("build", metavar="BUILD_DIR")
+    parser.add_argument("case", metavar="CASE")
+    parser.add_argument("--io", choices=BINDINGS, default="asio")
+    parser.add_argument("--broker-io", choices=BINDINGS, default="asio")
+    args = parser.parse_args()
+    if args.case not in CASES:
+        parser.error("no case %r (`examples.py list` names them)" % args.case)
+    h = Harness(args.build, args.io, args.broker_io)
     try:
-        CASES[sys.argv[2]](h)
+        CASES[args.case](h)
     except Failure as e:
         print("FAILED: %s" % e, file=sys.stderr)
         return 1
