@@ -4,6 +4,9 @@
 
 #include <sys/socket.h>
 
+#include <csignal>
+#include <mutex>
+
 #include <algorithm>
 #include <cerrno>
 #include <string>
@@ -41,6 +44,18 @@ timeval to_timeval(std::chrono::steady_clock::duration d) {
           .tv_usec = static_cast<suseconds_t>(us % 1'000'000)};
 }
 
+// libevent writes with writev(), which has no MSG_NOSIGNAL: a write to a peer that already
+// closed raises SIGPIPE, whose default action kills the process before the transport could
+// report EPIPE. Ignored once, unless the application chose its own disposition.
+void ignore_sigpipe() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction current {};
+    if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL)
+      std::signal(SIGPIPE, SIG_IGN);
+  });
+}
+
 }  // namespace
 
 const std::error_category& stream_category() noexcept {
@@ -64,6 +79,7 @@ transport::transport(private_key, event_base& base, int fd, connection_engine& e
       handler_(&handler),
       max_input_(std::max<std::size_t>(options.max_input_buffer, 1)),
       max_write_(std::max<std::size_t>(options.max_write_size, 1)) {
+  ignore_sigpipe();
   evutil_make_socket_nonblocking(fd);
   // Deferred callbacks run from the loop, never from inside a bufferevent call of ours, so
   // a hook never re-enters the pump through libevent.

@@ -31,6 +31,11 @@
 // holds less than max_write_size; the rest waits in the engine (output_backlog()), and the
 // write low watermark brings more once half of it went out.
 //
+// SIGPIPE: libevent writes with writev(), which raises SIGPIPE when the peer has gone. The
+// first transport made sets SIGPIPE to SIG_IGN if it still has its default action (which would
+// kill the process), so that the failed write ends the connection with EPIPE instead. An
+// application with a SIGPIPE handler of its own keeps it.
+//
 // Threading: the transport, its engine and every hook run on the thread that runs the
 // event_base. An owner acting from elsewhere hands its work to that thread (event_active on an
 // event of its own), issues its engine commands there, then calls flush().
