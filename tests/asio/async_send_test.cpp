@@ -12,7 +12,9 @@
 #include <asio/use_future.hpp>
 
 #include "amqp/asio/async.hpp"
-#include "container_support.hpp"
+#include "amqp/asio/container.hpp"
+#include "bindings/container_support.hpp"
+#include "bindings/tcp_proxy.hpp"
 #include "messaging/recorder.hpp"
 
 namespace amqp::test {
@@ -216,7 +218,7 @@ TEST(async_send, a_dropped_connection_leaves_the_message_in_doubt) {
   watchdog dog(c);
   auto l = c.listen("127.0.0.1:0", {}, &broker);
   ASSERT_TRUE(l) << l.error();
-  tcp_proxy relay(c.io_context(), l->port());
+  tcp_proxy relay(l->port());
   // The broker keeps the message unsettled, and the network fails once it arrived.
   broker.after_message = [&](messaging_event&, std::size_t) { relay.cut(); };
   std::vector<outcome> outcomes;

@@ -13,7 +13,9 @@
 #include <asio/use_future.hpp>
 
 #include "amqp/asio/async.hpp"
-#include "container_support.hpp"
+#include "amqp/asio/container.hpp"
+#include "bindings/container_support.hpp"
+#include "bindings/tcp_proxy.hpp"
 #include "messaging/recorder.hpp"
 #include "messaging/test_coordinator.hpp"
 
@@ -224,7 +226,7 @@ TEST(transaction_async, a_commit_lost_with_the_connection_is_in_doubt) {
   asio::container c(h);
   watchdog dog(c);
   coordinator_server server(c);
-  tcp_proxy relay(c.io_context(), server.l.port());
+  tcp_proxy relay(server.l.port());
   std::optional<std::error_code> done;
   // The coordinator holds the commit; the network fails once it arrived.
   server.handler.on("on_message", [&](messaging_event& e) {

@@ -1,8 +1,9 @@
-// TLS and SASL through the Asio container over loopback TCP: an amqps listener with the test
-// PKI, PLAIN checked by the server's authenticator, and refusals (a wrong password, a server
+// TLS and SASL through the container of every binding over loopback TCP: an amqps listener with the
+// test PKI, PLAIN checked by the server's authenticator, and refusals (a wrong password, a server
 // certificate the client does not trust) that end the connection instead of reconnecting.
 #include <gtest/gtest.h>
 
+#include "binding.hpp"
 #include "container_support.hpp"
 #include "messaging/recorder.hpp"
 #include "support/test_tls.hpp"
@@ -11,6 +12,8 @@ namespace amqp::test {
 namespace {
 
 using calls = std::vector<std::string>;
+
+class container_tls : public binding_test {};
 
 // Quick retries, at most `rounds` of them: a test that should not retry ends soon if it does.
 std::shared_ptr<reconnect_policy> few_retries(std::uint32_t rounds = 3) {
@@ -42,12 +45,12 @@ std::string amqps_url(std::string_view credentials, std::uint16_t port) {
   return u;
 }
 
-TEST(asio_container_tls, plain_over_tls_lets_the_right_user_in_and_messages_flow) {
+TEST_P(container_tls, plain_over_tls_lets_the_right_user_in_and_messages_flow) {
   recorder h;
   tls_server server;
-  asio::container c(h);
-  watchdog dog(c);
-  auto l = c.listen("amqps://127.0.0.1:0", server.options(), &server.broker);
+  auto c = make_container(h);
+  watchdog dog(*c);
+  auto l = c->listen("amqps://127.0.0.1:0", server.options(), &server.broker);
   ASSERT_TRUE(l) << l.error();
   std::string server_user;
   server.broker.after_open = [&](messaging_event& e) {
@@ -72,9 +75,9 @@ TEST(asio_container_tls, plain_over_tls_lets_the_right_user_in_and_messages_flow
   });
   connection_options co{.reconnect = false};
   co.tls = client_tls("127.0.0.1");
-  auto conn = c.connect(amqps_url("alice:secret", l->port()), co);
+  auto conn = c->connect(amqps_url("alice:secret", l->port()), co);
   conn.open_sender("q", {.mode = delivery_mode::at_least_once});
-  c.run();
+  c->run();
 
   EXPECT_EQ(accepted, 100);
   EXPECT_EQ(server.broker.stored("q"), 100u);
@@ -86,20 +89,20 @@ TEST(asio_container_tls, plain_over_tls_lets_the_right_user_in_and_messages_flow
   EXPECT_EQ(h.count("on_connection_closed"), 1u);
 }
 
-TEST(asio_container_tls, a_wrong_password_is_reported_once_and_not_retried) {
+TEST_P(container_tls, a_wrong_password_is_reported_once_and_not_retried) {
   recorder h;
   tls_server server;
-  asio::container c(h);
-  watchdog dog(c);
-  auto l = c.listen("amqps://127.0.0.1:0", server.options(), &server.broker);
+  auto c = make_container(h);
+  watchdog dog(*c);
+  auto l = c->listen("amqps://127.0.0.1:0", server.options(), &server.broker);
   ASSERT_TRUE(l) << l.error();
   // Reconnect is on: only the nature of the failure stops it.
   connection_options co{.reconnect_policy = few_retries()};
   co.tls = client_tls("127.0.0.1");
   h.on("on_disconnected", [&](messaging_event&) { l->close(); });
-  auto conn = c.connect(amqps_url("alice:wrong", l->port()), co);
+  auto conn = c->connect(amqps_url("alice:wrong", l->port()), co);
   auto s = conn.open_sender("q");
-  c.run();
+  c->run();
 
   EXPECT_EQ(h.only({"on_connection_opened", "on_transport_error", "on_disconnected",
                     "on_connection_closed"}),
@@ -115,17 +118,17 @@ TEST(asio_container_tls, a_wrong_password_is_reported_once_and_not_retried) {
   EXPECT_EQ(s.state(), endpoint_state::closed);
 }
 
-TEST(asio_container_tls, an_untrusted_server_certificate_is_final_too) {
+TEST_P(container_tls, an_untrusted_server_certificate_is_final_too) {
   recorder h;
   tls_server server;
-  asio::container c(h);
-  watchdog dog(c);
-  auto l = c.listen("amqps://127.0.0.1:0", server.options(), &server.broker);
+  auto c = make_container(h);
+  watchdog dog(*c);
+  auto l = c->listen("amqps://127.0.0.1:0", server.options(), &server.broker);
   ASSERT_TRUE(l) << l.error();
   h.on("on_disconnected", [&](messaging_event&) { l->close(); });
   // No context: the system's trust store, which does not know the test CA.
-  auto conn = c.connect(amqps_url("alice:secret", l->port()), {.reconnect_policy = few_retries()});
-  c.run();
+  auto conn = c->connect(amqps_url("alice:secret", l->port()), {.reconnect_policy = few_retries()});
+  c->run();
 
   EXPECT_EQ(h.only({"on_connection_opened", "on_transport_error", "on_disconnected"}),
             (calls{"on_transport_error amqp:unauthorized-access", "on_disconnected"}));
@@ -137,20 +140,22 @@ TEST(asio_container_tls, an_untrusted_server_certificate_is_final_too) {
   EXPECT_EQ(conn.state(), endpoint_state::closed);
 }
 
-TEST(asio_container_tls, a_plain_client_cannot_reach_a_tls_listener) {
+TEST_P(container_tls, a_plain_client_cannot_reach_a_tls_listener) {
   recorder h;
   tls_server server;
-  asio::container c(h);
-  watchdog dog(c);
-  auto l = c.listen("amqps://127.0.0.1:0", server.options(), &server.broker);
+  auto c = make_container(h);
+  watchdog dog(*c);
+  auto l = c->listen("amqps://127.0.0.1:0", server.options(), &server.broker);
   ASSERT_TRUE(l) << l.error();
   h.on("on_disconnected", [&](messaging_event&) { l->close(); });
-  c.connect(local_url(l->port()), {.reconnect = false});
-  c.run();
+  c->connect(local_url(l->port()), {.reconnect = false});
+  c->run();
   EXPECT_EQ(h.count("on_connection_opened"), 0u);
   EXPECT_EQ(h.count("on_transport_error"), 1u);
   EXPECT_EQ(server.broker.opened, 0u);
 }
+
+INSTANTIATE_TEST_SUITE_P(, container_tls, every_binding(), binding_name);
 
 }  // namespace
 }  // namespace amqp::test

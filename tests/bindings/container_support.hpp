@@ -1,18 +1,22 @@
-// What the tests of amqp::asio::container share: a watchdog that fails a test instead of letting
-// it hang, numbered messages, a small broker handler, and a TCP relay that a test can cut to
-// drop connections the way a failed network does.
+// What the container tests of every binding share: a watchdog that fails a test instead of
+// letting it hang, numbered messages, and a small broker handler. Nothing here names a binding;
+// the relay that cuts connections is in tcp_proxy.hpp.
 //
 //   test::test_broker broker;
-//   amqp::asio::container c(client_handler);
-//   test::watchdog dog(c);                        // stop() and a failure after 20 s
-//   auto l = c.listen("127.0.0.1:0", {}, &broker);
+//   auto c = make_container(client_handler);      // binding.hpp
+//   test::watchdog dog(*c);                       // stop() and a failure after 20 s
+//   auto l = c->listen("127.0.0.1:0", {}, &broker);
 //   ...
-//   c.run();                                      // returns once everything closed
+//   c->run();                                     // returns once everything closed
 #pragma once
 
 #include <gtest/gtest.h>
 
-#include <array>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -22,21 +26,13 @@
 #include <deque>
 #include <functional>
 #include <map>
-#include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
 
-#include <asio/ip/tcp.hpp>
-#include <asio/post.hpp>
-#include <asio/strand.hpp>
-#include <asio/write.hpp>
-
-#include "amqp/asio/container.hpp"
 #include "amqp/message.hpp"
 #include "amqp/messaging/container.hpp"
 #include "amqp/messaging/handler.hpp"
@@ -123,9 +119,16 @@ inline std::string error_text(const messaging_event& e) {
 
 // A free port on 127.0.0.1 that nothing listens on (one the system just gave and took back).
 inline std::uint16_t closed_port() {
-  ::asio::io_context io;
-  ::asio::ip::tcp::acceptor a(io, {::asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  EXPECT_GE(fd, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof a;
+  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), size), 0);
+  EXPECT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &size), 0);
+  ::close(fd);
+  return ntohs(a.sin_port);
 }
 
 // "<prefix><n>", without the operator+ that g++ 12 warns about wrongly (-Wrestrict).
@@ -257,111 +260,6 @@ class test_broker : public messaging_handler {
   }
 
   std::vector<std::pair<std::string, amqp::sender>> readers_;
-};
-
-// A TCP relay on 127.0.0.1 to `target`: each client it accepts gets a connection of its own to
-// the target, and bytes flow both ways until either side closes. cut() closes every relayed
-// connection at once, without a word to either side, as a failed network would. Everything
-// runs on a strand of `io`; cut() and close() may be called from any thread.
-class tcp_proxy {
- public:
-  tcp_proxy(::asio::io_context& io, std::uint16_t target)
-      : strand_(::asio::make_strand(io)),
-        acceptor_(strand_, {::asio::ip::make_address("127.0.0.1"), 0}),
-        target_(target) {
-    port_ = acceptor_.local_endpoint().port();
-    ::asio::post(strand_, [this] { accept(); });
-  }
-  tcp_proxy(const tcp_proxy&) = delete;
-  tcp_proxy& operator=(const tcp_proxy&) = delete;
-
-  std::uint16_t port() const noexcept { return port_; }
-  std::size_t accepted() const noexcept { return accepted_; }
-  std::size_t cuts() const noexcept { return cuts_; }
-
-  void cut() {
-    ::asio::post(strand_, [this] { cut_now(); });
-  }
-  // Stops accepting and cuts what is relayed: nothing of the relay is left in the loop.
-  void close() {
-    ::asio::post(strand_, [this] {
-      std::error_code ignored;
-      acceptor_.close(ignored);
-      for (auto& p : pairs_) p->close();
-      pairs_.clear();
-    });
-  }
-
- private:
-  using tcp = ::asio::ip::tcp;
-  struct pair : std::enable_shared_from_this<pair> {
-    explicit pair(::asio::strand<::asio::io_context::executor_type> s) : client(s), server(s) {}
-    tcp::socket client;
-    tcp::socket server;
-    std::array<std::uint8_t, 16384> up{};
-    std::array<std::uint8_t, 16384> down{};
-    void close() {
-      std::error_code ignored;
-      client.close(ignored);
-      server.close(ignored);
-    }
-    void relay(tcp::socket& from, tcp::socket& to, std::array<std::uint8_t, 16384>& buffer) {
-      from.async_read_some(::asio::buffer(buffer), [self = shared_from_this(), &from, &to, &buffer](
-                                                       std::error_code ec, std::size_t n) {
-        if (ec) {
-          self->close();
-          return;
-        }
-        ::asio::async_write(to, ::asio::buffer(buffer.data(), n),
-                            [self, &from, &to, &buffer](std::error_code wec, std::size_t) {
-                              if (wec) {
-                                self->close();
-                                return;
-                              }
-                              self->relay(from, to, buffer);
-                            });
-      });
-    }
-  };
-
-  void accept() {
-    auto p = std::make_shared<pair>(strand_);
-    acceptor_.async_accept(p->client, [this, p](std::error_code ec) {
-      if (ec) return;  // closed
-      ++accepted_;
-      pairs_.push_back(p);
-      p->server.async_connect({::asio::ip::make_address("127.0.0.1"), target_},
-                              [p](std::error_code cec) {
-                                if (cec) {
-                                  p->close();
-                                  return;
-                                }
-                                p->relay(p->client, p->server, p->up);
-                                p->relay(p->server, p->client, p->down);
-                              });
-      accept();
-    });
-  }
-
-  void cut_now() {
-    ++cuts_;
-    for (auto& p : pairs_) {
-      std::error_code ignored;
-      // A reset rather than an orderly end: the peers learn of it on their next read.
-      p->client.set_option(::asio::socket_base::linger(true, 0), ignored);
-      p->server.set_option(::asio::socket_base::linger(true, 0), ignored);
-      p->close();
-    }
-    pairs_.clear();
-  }
-
-  ::asio::strand<::asio::io_context::executor_type> strand_;
-  tcp::acceptor acceptor_;
-  std::uint16_t target_;
-  std::uint16_t port_ = 0;
-  std::vector<std::shared_ptr<pair>> pairs_;
-  std::atomic<std::size_t> accepted_{0};
-  std::atomic<std::size_t> cuts_{0};
 };
 
 }  // namespace amqp::test

@@ -1,13 +1,16 @@
-// The Asio container's attempts over loopback TCP: refused connections, reconnecting with
-// backoff to a listener that went away and came back, links attached again, in-doubt messages
-// sent again after a dropped connection, failover to a second URL, and reconnect turned off.
+// The attempts of the container of every binding over loopback TCP: refused connections,
+// reconnecting with backoff to a listener that went away and came back, links attached again,
+// in-doubt messages sent again after a dropped connection, failover to a second URL, and reconnect
+// turned off.
 #include <gtest/gtest.h>
 
 #include <set>
 #include <unordered_map>
 
+#include "binding.hpp"
 #include "container_support.hpp"
 #include "messaging/recorder.hpp"
+#include "tcp_proxy.hpp"
 
 namespace amqp::test {
 namespace {
@@ -15,18 +18,20 @@ namespace {
 using calls = std::vector<std::string>;
 using clock = std::chrono::steady_clock;
 
+class container_reconnect : public binding_test {};
+
 std::shared_ptr<reconnect_policy> quick_backoff(std::chrono::milliseconds first = 20ms) {
   return std::make_shared<exponential_backoff>(
       backoff_options{.initial = first, .multiplier = 2.0, .max_delay = std::max(first, 1000ms)});
 }
 
-TEST(asio_container_reconnect, a_refused_connection_names_the_address_and_the_reason) {
+TEST_P(container_reconnect, a_refused_connection_names_the_address_and_the_reason) {
   recorder h;
-  asio::container c(h);
-  watchdog dog(c);
+  auto c = make_container(h);
+  watchdog dog(*c);
   const std::uint16_t port = closed_port();
-  auto conn = c.connect(local_url(port), {.reconnect = false});
-  c.run();
+  auto conn = c->connect(local_url(port), {.reconnect = false});
+  c->run();
   EXPECT_EQ(h.only({"on_transport_error", "on_disconnected", "on_connection_opened"}),
             (calls{"on_transport_error amqp:connection:forced", "on_disconnected"}));
   const seen_event* err = h.last("on_transport_error");
@@ -38,24 +43,24 @@ TEST(asio_container_reconnect, a_refused_connection_names_the_address_and_the_re
   EXPECT_EQ(conn.state(), endpoint_state::closed);
 }
 
-TEST(asio_container_reconnect, an_unresolvable_host_is_a_transport_error_naming_it) {
+TEST_P(container_reconnect, an_unresolvable_host_is_a_transport_error_naming_it) {
   recorder h;
-  asio::container c(h);
-  watchdog dog(c);
-  c.connect("amqp://no-such-host.invalid:5672", {.reconnect = false});
-  c.run();
+  auto c = make_container(h);
+  watchdog dog(*c);
+  c->connect("amqp://no-such-host.invalid:5672", {.reconnect = false});
+  c->run();
   const seen_event* err = h.last("on_transport_error");
   ASSERT_TRUE(err && err->error);
   EXPECT_TRUE(has(err->error->description, "no-such-host.invalid")) << err->error->description;
   EXPECT_EQ(h.count("on_disconnected"), 1u);
 }
 
-TEST(asio_container_reconnect, a_bad_url_is_reported_without_an_attempt) {
+TEST_P(container_reconnect, a_bad_url_is_reported_without_an_attempt) {
   recorder h;
-  asio::container c(h);
-  watchdog dog(c);
-  c.connect("amqp://127.0.0.1:notaport");
-  c.run();
+  auto c = make_container(h);
+  watchdog dog(*c);
+  c->connect("amqp://127.0.0.1:notaport");
+  c->run();
   EXPECT_EQ(h.only({"on_transport_error", "on_disconnected"}),
             (calls{"on_transport_error amqp:invalid-field", "on_disconnected"}));
 }
@@ -64,12 +69,12 @@ TEST(asio_container_reconnect, a_bad_url_is_reported_without_an_attempt) {
 // its listener goes away; the client's first attempt after that is refused, which is when the
 // test listens again on the same port. The client comes back after its backoff, attaches its
 // sender again and gets its message through.
-TEST(asio_container_reconnect, the_client_comes_back_with_backoff_once_the_listener_reopens) {
+TEST_P(container_reconnect, the_client_comes_back_with_backoff_once_the_listener_reopens) {
   recorder h;
   test_broker broker;
-  asio::container c(h);
-  watchdog dog(c);
-  auto l = c.listen("127.0.0.1:0", {}, &broker);
+  auto c = make_container(h);
+  watchdog dog(*c);
+  auto l = c->listen("127.0.0.1:0", {}, &broker);
   ASSERT_TRUE(l) << l.error();
   const std::uint16_t port = l->port();
   listener reopened;
@@ -82,7 +87,7 @@ TEST(asio_container_reconnect, the_client_comes_back_with_backoff_once_the_liste
   h.on("on_disconnected", [&](messaging_event&) { at.push_back(clock::now()); });
   h.on("on_transport_error", [&](messaging_event& e) {
     if (!has(error_text(e), "refused") || reopened.is_set()) return;
-    auto again = c.listen("127.0.0.1:" + std::to_string(port), {}, &broker);
+    auto again = c->listen("127.0.0.1:" + std::to_string(port), {}, &broker);
     ASSERT_TRUE(again) << again.error();
     reopened = *again;
   });
@@ -97,9 +102,9 @@ TEST(asio_container_reconnect, the_client_comes_back_with_backoff_once_the_liste
     e.connection().close();
     reopened.close();
   });
-  auto conn = c.connect(local_url(port), {.reconnect_policy = quick_backoff()});
+  auto conn = c->connect(local_url(port), {.reconnect_policy = quick_backoff()});
   auto s = conn.open_sender("q");
-  c.run();
+  c->run();
 
   EXPECT_EQ(
       h.only({"on_connection_opened", "on_reconnected", "on_disconnected", "on_transport_error",
@@ -170,15 +175,15 @@ struct resending_sender : messaging_handler {
   void on_reconnected(messaging_event&) override { ++reconnected; }
 };
 
-TEST(asio_container_reconnect,
-     an_at_least_once_sender_resends_what_a_dropped_connection_left_in_doubt) {
+TEST_P(container_reconnect,
+       an_at_least_once_sender_resends_what_a_dropped_connection_left_in_doubt) {
   resending_sender h;
   test_broker broker;
-  asio::container c(h);
-  watchdog dog(c);
-  auto l = c.listen("127.0.0.1:0", {}, &broker);
+  auto c = make_container(h);
+  watchdog dog(*c);
+  auto l = c->listen("127.0.0.1:0", {}, &broker);
   ASSERT_TRUE(l) << l.error();
-  tcp_proxy relay(c.io_context(), l->port());
+  tcp_proxy relay(l->port());
   broker.after_message = [&](messaging_event&, std::size_t n) {
     if (n == 500) relay.cut();
   };
@@ -186,9 +191,9 @@ TEST(asio_container_reconnect,
     relay.close();
     l->close();
   };
-  auto conn = c.connect(local_url(relay.port()), {.reconnect_policy = quick_backoff(10ms)});
+  auto conn = c->connect(local_url(relay.port()), {.reconnect_policy = quick_backoff(10ms)});
   conn.open_sender("q", {.mode = delivery_mode::at_least_once});
-  c.run();
+  c->run();
 
   EXPECT_EQ(relay.cuts(), 1u);
   EXPECT_EQ(relay.accepted(), 2u);
@@ -208,12 +213,12 @@ TEST(asio_container_reconnect,
   EXPECT_LE(broker.received, 2000u + h.in_doubt);
 }
 
-TEST(asio_container_reconnect, a_refused_first_url_fails_over_to_the_next) {
+TEST_P(container_reconnect, a_refused_first_url_fails_over_to_the_next) {
   recorder h;
   test_broker broker;
-  asio::container c(h);
-  watchdog dog(c);
-  auto l = c.listen("127.0.0.1:0", {}, &broker);
+  auto c = make_container(h);
+  watchdog dog(*c);
+  auto l = c->listen("127.0.0.1:0", {}, &broker);
   ASSERT_TRUE(l) << l.error();
   const std::uint16_t dead = closed_port();
   auto second = parse_url(local_url(l->port()));
@@ -223,8 +228,8 @@ TEST(asio_container_reconnect, a_refused_first_url_fails_over_to_the_next) {
     e.connection().close();
     l->close();
   });
-  c.connect(local_url(dead), {.reconnect_policy = quick_backoff(), .failover = {*second}});
-  c.run();
+  c->connect(local_url(dead), {.reconnect_policy = quick_backoff(), .failover = {*second}});
+  c->run();
   EXPECT_EQ(h.only({"on_transport_error", "on_disconnected", "on_connection_opened",
                     "on_reconnected", "on_connection_closed"}),
             (calls{"on_transport_error amqp:connection:forced", "on_disconnected",
@@ -234,21 +239,21 @@ TEST(asio_container_reconnect, a_refused_first_url_fails_over_to_the_next) {
   EXPECT_EQ(broker.opened, 1u);
 }
 
-TEST(asio_container_reconnect, with_reconnect_off_a_dropped_connection_ends) {
+TEST_P(container_reconnect, with_reconnect_off_a_dropped_connection_ends) {
   recorder h;
   test_broker broker;
-  asio::container c(h);
-  watchdog dog(c);
-  auto l = c.listen("127.0.0.1:0", {}, &broker);
+  auto c = make_container(h);
+  watchdog dog(*c);
+  auto l = c->listen("127.0.0.1:0", {}, &broker);
   ASSERT_TRUE(l) << l.error();
-  tcp_proxy relay(c.io_context(), l->port());
+  tcp_proxy relay(l->port());
   broker.after_open = [&](messaging_event&) { relay.cut(); };
   h.on("on_disconnected", [&](messaging_event&) {
     relay.close();
     l->close();
   });
-  auto conn = c.connect(local_url(relay.port()), {.reconnect = false});
-  c.run();
+  auto conn = c->connect(local_url(relay.port()), {.reconnect = false});
+  c->run();
   EXPECT_EQ(h.only({"on_transport_error", "on_disconnected", "on_reconnected"}),
             (calls{"on_transport_error amqp:connection:framing-error", "on_disconnected"}));
   EXPECT_EQ(relay.accepted(), 1u);
@@ -257,40 +262,42 @@ TEST(asio_container_reconnect, with_reconnect_off_a_dropped_connection_ends) {
 
 // The next attempt is 10 minutes away when a scheduled task closes the connection: run() ends
 // at once instead of waiting for it (the watchdog would fail the test).
-TEST(asio_container_reconnect, closing_while_waiting_to_reconnect_ends_the_wait) {
+TEST_P(container_reconnect, closing_while_waiting_to_reconnect_ends_the_wait) {
   recorder h;
-  asio::container c(h);
-  watchdog dog(c);
+  auto c = make_container(h);
+  watchdog dog(*c);
   connection conn;
-  h.on("on_disconnected", [&](messaging_event&) { c.schedule(0ms, [&] { conn.close(); }); });
-  conn = c.connect(local_url(closed_port()),
-                   {.reconnect_policy = quick_backoff(std::chrono::minutes(10))});
-  c.run();
+  h.on("on_disconnected", [&](messaging_event&) { c->schedule(0ms, [&] { conn.close(); }); });
+  conn = c->connect(local_url(closed_port()),
+                    {.reconnect_policy = quick_backoff(std::chrono::minutes(10))});
+  c->run();
   EXPECT_EQ(h.only({"on_transport_error", "on_disconnected"}),
             (calls{"on_transport_error amqp:connection:forced", "on_disconnected"}));
   EXPECT_EQ(conn.state(), endpoint_state::closed);
   EXPECT_FALSE(conn.post([] {}));
 }
 
-TEST(asio_container_reconnect, with_reconnect_off_a_forced_close_is_final) {
+TEST_P(container_reconnect, with_reconnect_off_a_forced_close_is_final) {
   recorder h;
   test_broker broker;
-  asio::container c(h);
-  watchdog dog(c);
-  auto l = c.listen("127.0.0.1:0", {}, &broker);
+  auto c = make_container(h);
+  watchdog dog(*c);
+  auto l = c->listen("127.0.0.1:0", {}, &broker);
   ASSERT_TRUE(l) << l.error();
   broker.after_open = [&](messaging_event& e) {
     e.connection().close(condition{"amqp:connection:forced", "shutting down", {}});
     l->close();
   };
-  c.connect(local_url(l->port()), {.reconnect = false});
-  c.run();
+  c->connect(local_url(l->port()), {.reconnect = false});
+  c->run();
   EXPECT_EQ(
       h.only({"on_connection_error", "on_connection_closed", "on_disconnected", "on_reconnected"}),
       (calls{"on_connection_error amqp:connection:forced",
              "on_connection_closed amqp:connection:forced", "on_disconnected"}));
   EXPECT_EQ(broker.opened, 1u);
 }
+
+INSTANTIATE_TEST_SUITE_P(, container_reconnect, every_binding(), binding_name);
 
 }  // namespace
 }  // namespace amqp::test
