@@ -59,6 +59,9 @@ targets=(
   "scram_client||17000|fast"
   "saslprep_base64||4096|fast"
   "url||4096|fast"
+  # The peer's text parser refuses past 4096 bytes; its scripts are read whole.
+  "peer_text||5000|fast"
+  "peer_script||8192|fast"
   # Selectors are refused past 4096 bytes; the user file target reads at most 512.
   "selector||5000|fast"
   "user_file||512|fast"
