@@ -28,14 +28,26 @@ namespace amqp::bench {
 namespace {
 
 const std::vector<tcp_impl> implementations = {
-    {"amqp", amqp_tcp_receive, amqp_tcp_send},
+    {"amqp", "asio", amqp_asio_tcp_receive, amqp_asio_tcp_send},
+    {"amqp", "libevent", amqp_libevent_tcp_receive, amqp_libevent_tcp_send},
 #ifdef AMQP_BENCH_HAVE_PROTON_CPP
-    {"proton-cpp", proton_cpp_tcp_receive, proton_cpp_tcp_send},
+    {"proton-cpp", "", proton_cpp_tcp_receive, proton_cpp_tcp_send},
 #endif
 #ifdef AMQP_BENCH_HAVE_PROTON_PROACTOR
-    {"proton-c", proton_c_tcp_receive, proton_c_tcp_send},
+    {"proton-c", "", proton_c_tcp_receive, proton_c_tcp_send},
 #endif
 };
+
+// The name figures carry: amqp/asio, amqp/libevent, proton-cpp, proton-c.
+std::string name_of(const tcp_impl& impl) {
+  std::string name(impl.library);
+  if (!impl.io.empty()) name.append("/").append(impl.io);
+  return name;
+}
+
+bool ours(const tcp_impl& impl) {
+  return impl.library == "amqp";
+}
 
 // --- the command line ---------------------------------------------------------------------------
 
@@ -56,10 +68,12 @@ bool parse_number(std::string_view text, T& out, T min) {
   return true;
 }
 
-// Parses the options of the parent (`child` false) or of a child; returns an error text,
-// empty when they are valid.
+// Parses the options of the parent (`child` false) or of a child, which is given one
+// implementation (and, for ours, one binding); returns an error text, empty when they are
+// valid.
 std::string parse(std::span<const std::string_view> args, command_line& cl, bool child) {
   std::string_view impl = child ? "" : "all";
+  std::string_view io = child ? "" : "all";
   bool window_given = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string_view arg = args[i];
@@ -72,6 +86,9 @@ std::string parse(std::span<const std::string_view> args, command_line& cl, bool
     const std::string bad = "bad value " + std::string(value) + " for " + std::string(arg);
     if (arg == "--impl") {
       impl = value;
+    } else if (arg == "--io") {
+      if (value != "asio" && value != "libevent" && (value != "all" || child)) return bad;
+      io = value;
     } else if (arg == "-n" || arg == "--messages") {
       if (!parse_number<std::uint64_t>(value, cl.options.messages, 1)) return bad;
     } else if (arg == "--window") {
@@ -93,8 +110,11 @@ std::string parse(std::span<const std::string_view> args, command_line& cl, bool
       return "unknown option " + std::string(arg);
     }
   }
-  for (const tcp_impl& i : implementations)
-    if ((impl == "all" && !child) || i.name == impl) cl.impls.push_back(&i);
+  for (const tcp_impl& i : implementations) {
+    if ((impl != "all" || child) && i.library != impl) continue;
+    if (child && !i.io.empty() && io.empty()) return std::string(impl) + " needs --io";
+    if (i.io.empty() || (io == "all" && !child) || i.io == io) cl.impls.push_back(&i);
+  }
   if (cl.impls.empty()) return "no implementation " + std::string(impl) + " is compiled in";
   return {};
 }
@@ -247,9 +267,10 @@ std::optional<std::pair<int, int>> pick_cpus() {
 }
 
 run_figures run_once(const tcp_impl& impl, const tcp_options& o, bool pin) {
-  const std::vector<std::string> common = {"--impl", std::string(impl.name),
-                                           "-n",     std::to_string(o.messages),
-                                           "--size", std::to_string(o.body_size)};
+  std::vector<std::string> common = {"--impl", std::string(impl.library),
+                                     "-n",     std::to_string(o.messages),
+                                     "--size", std::to_string(o.body_size)};
+  if (!impl.io.empty()) common.insert(common.end(), {"--io", std::string(impl.io)});
   const auto cpus = pin ? pick_cpus() : std::nullopt;
   std::vector<std::string> r = {"tcp-receiver", "--window", std::to_string(o.window)};
   r.insert(r.end(), common.begin(), common.end());
@@ -280,7 +301,7 @@ struct summary {
 };
 
 summary report(const tcp_impl& impl, const tcp_options& o, const run_figures& f) {
-  const std::string prefix = std::string(impl.name) + ".tcp.window_" + std::to_string(o.window);
+  const std::string prefix = name_of(impl) + ".tcp.window_" + std::to_string(o.window);
   const auto n = static_cast<double>(o.messages);
   const summary s{n / f.seconds, f.sender.cpu_seconds * 1e9 / n, f.receiver.cpu_seconds * 1e9 / n,
                   static_cast<double>(f.sender.peak_rss_kb),
@@ -301,10 +322,10 @@ summary report(const tcp_impl& impl, const tcp_options& o, const run_figures& f)
   return s;
 }
 
-void print_ratios(std::string_view other, const tcp_options& o, const summary& ours,
-                  const summary& theirs) {
+void print_ratios(const std::string& mine, const std::string& other, const tcp_options& o,
+                  const summary& ours, const summary& theirs) {
   const std::string prefix =
-      "ratio_vs_" + std::string(other) + ".tcp.window_" + std::to_string(o.window);
+      "ratio_" + mine + "_vs_" + other + ".tcp.window_" + std::to_string(o.window);
   print(prefix, "msgs_per_s", ours.msgs_per_s / theirs.msgs_per_s, 2);
   print(prefix, "sender_cpu_ns_per_msg", ours.sender_cpu_ns / theirs.sender_cpu_ns, 2);
   print(prefix, "receiver_cpu_ns_per_msg", ours.receiver_cpu_ns / theirs.receiver_cpu_ns, 2);
@@ -316,8 +337,8 @@ void print_ratios(std::string_view other, const tcp_options& o, const summary& o
 }  // namespace
 
 std::string_view tcp_synopsis() {
-  return "       amqp-bench tcp [--impl IMPL] [-n|--messages N] [--window N]... [--size BYTES]\n"
-         "                      [--runs N] [--no-pin]\n";
+  return "       amqp-bench tcp [--impl IMPL] [--io IO] [-n|--messages N] [--window N]...\n"
+         "                      [--size BYTES] [--runs N] [--no-pin]\n";
 }
 
 std::string tcp_help() {
@@ -327,13 +348,16 @@ std::string tcp_help() {
       "127.0.0.1, keeps the sender's credit at its window and accepts every message; the\n"
       "sender sends N messages at least once and settles each when it is accepted. The\n"
       "sender runs on the first CPU this program may use, the receiver on the second.\n"
-      "Prints IMPL.tcp.window_W.FIGURE VALUE lines for each window and implementation:\n"
+      "Ours runs on each I/O binding's container, the same applications on each.\n"
+      "Prints NAME.tcp.window_W.FIGURE VALUE lines for each window and implementation\n"
+      "(NAME is amqp/IO for ours, proton-cpp or proton-c):\n"
       "messages per second from the first send to the last acceptance; for each process\n"
       "its CPU time per message (user and kernel over its whole life; the kernel's part\n"
       "alone too, which the kernel samples at its clock ticks), its peak resident memory,\n"
       "and its user-space instructions per message where the CPU's counters can be read\n"
       "(not in most virtual machines: tools/bench/tcp_callgrind.sh counts them). Then,\n"
-      "for each window, amqp's figures over each Proton implementation's (ratio_vs_IMPL).\n"
+      "for each window, the figures of each of ours over each Proton implementation's\n"
+      "(ratio_amqp/IO_vs_IMPL).\n"
       "\n"
       "  -n, --messages N  messages per run (default 1000000)\n"
       "  --window N        the receiver's credit window; repeat for more (default 1000\n"
@@ -342,12 +366,14 @@ std::string tcp_help() {
       "  --runs N          runs of each case; the one of median throughput is printed\n"
       "                    (default 3)\n"
       "  --impl IMPL       amqp, proton-cpp, proton-c or all (default)\n"
+      "  --io IO           ours on asio, libevent or all (default); Proton's are run\n"
+      "                    on their own I/O whatever it says\n"
       "  --no-pin          let the system place both processes\n"
       "\n"
       "tcp implementations compiled in:";
   for (const tcp_impl& impl : implementations) {
     s += ' ';
-    s += impl.name;
+    s += name_of(impl);
   }
   s += '\n';
   return s;
@@ -362,25 +388,24 @@ int run_tcp(std::span<const std::string_view> args) {
   for (std::uint32_t window : cl.windows) {
     tcp_options o = cl.options;
     o.window = window;
-    std::vector<std::pair<std::string_view, summary>> done;
+    std::vector<std::pair<const tcp_impl*, summary>> done;
     for (const tcp_impl* impl : cl.impls) {
       std::vector<run_figures> runs;
       try {
         for (unsigned i = 0; i < cl.runs; ++i) runs.push_back(run_once(*impl, o, cl.pin));
       } catch (const std::exception& e) {
-        std::fprintf(stderr, "amqp-bench: %s tcp window %u: %s\n", std::string(impl->name).c_str(),
-                     window, e.what());
+        std::fprintf(stderr, "amqp-bench: %s tcp window %u: %s\n", name_of(*impl).c_str(), window,
+                     e.what());
         return 1;
       }
       std::sort(runs.begin(), runs.end(),
                 [](const run_figures& a, const run_figures& b) { return a.seconds < b.seconds; });
-      done.emplace_back(impl->name, report(*impl, o, runs[runs.size() / 2]));
+      done.emplace_back(impl, report(*impl, o, runs[runs.size() / 2]));
     }
-    const auto ours =
-        std::find_if(done.begin(), done.end(), [](const auto& d) { return d.first == "amqp"; });
-    if (ours == done.end()) continue;
-    for (const auto& [name, s] : done)
-      if (name != "amqp") print_ratios(name, o, ours->second, s);
+    for (const auto& [mine, my_figures] : done)
+      for (const auto& [other, their_figures] : done)
+        if (ours(*mine) && !ours(*other))
+          print_ratios(name_of(*mine), name_of(*other), o, my_figures, their_figures);
   }
   return 0;
 }
@@ -407,7 +432,7 @@ int run_tcp_child(std::string_view mode, std::span<const std::string_view> args)
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "amqp-bench %s (%s): %s\n", std::string(mode).c_str(),
-                 std::string(impl.name).c_str(), e.what());
+                 name_of(impl).c_str(), e.what());
     return 1;
   }
   if (instructions.available())

@@ -2,11 +2,12 @@
 // application of one implementation's messaging API. The parent (tcp.cpp) starts both as
 // children of its own executable (`amqp-bench tcp-receiver ...`, `amqp-bench tcp-sender ...`),
 // collects their CPU time and peak memory from wait4(), and prints the figures. This header
-// is the interface every implementation provides for the two children.
+// is the interface every implementation provides for the two children. Ours runs once per I/O
+// binding, the same applications on each binding's container.
 //
-//   const amqp::bench::tcp_impl* impl = amqp::bench::find_tcp_impl("amqp");
-//   impl->receive(options, [](std::uint16_t port) { std::printf("port %u\n", port); });
-//   const double seconds = impl->send(options);  // in the other process
+//   const amqp::bench::tcp_impl& impl = ...;  // one of tcp.cpp's list, e.g. amqp/libevent
+//   impl.receive(options, [](std::uint16_t port) { std::printf("port %u\n", port); });
+//   const double seconds = impl.send(options);  // in the other process
 #pragma once
 
 #include <cstddef>
@@ -45,14 +46,20 @@ using listening_fn = void (*)(std::uint16_t port);
 //   connection after the last acceptance and returns the seconds from its first send to that
 //   acceptance.
 struct tcp_impl {
-  std::string_view name;
+  // What --impl selects: amqp, proton-cpp or proton-c.
+  std::string_view library;
+  // What --io selects among ours: asio or libevent; empty for Proton's, which have one each.
+  std::string_view io;
   void (*receive)(const tcp_options& o, listening_fn listening);
   double (*send)(const tcp_options& o);
 };
 
-// Each implementation file defines its pair; tcp.cpp lists the ones compiled in.
-void amqp_tcp_receive(const tcp_options& o, listening_fn listening);
-double amqp_tcp_send(const tcp_options& o);
+// Each implementation file defines its pair (ours one per binding); tcp.cpp lists the ones
+// compiled in.
+void amqp_asio_tcp_receive(const tcp_options& o, listening_fn listening);
+double amqp_asio_tcp_send(const tcp_options& o);
+void amqp_libevent_tcp_receive(const tcp_options& o, listening_fn listening);
+double amqp_libevent_tcp_send(const tcp_options& o);
 #ifdef AMQP_BENCH_HAVE_PROTON_CPP
 void proton_cpp_tcp_receive(const tcp_options& o, listening_fn listening);
 double proton_cpp_tcp_send(const tcp_options& o);

@@ -12,9 +12,10 @@
 #   tools/bench/tcp_callgrind.sh BUILD_DIR [N [WINDOW...]]  # N messages (default 200000),
 #                                                            # windows (default 1000 10000)
 #
-# Prints `IMPL.tcp.window_W.sender_instructions_per_msg X` and `..receiver_...` lines, then
-# ratios of amqp over each Proton implementation (below 1: amqp executes fewer instructions).
-# TCP_IMPLS="amqp proton-cpp" measures only those.
+# Prints `NAME.tcp.window_W.sender_instructions_per_msg X` and `..receiver_...` lines, NAME as
+# amqp-bench tcp names them (amqp/asio, amqp/libevent, proton-cpp, proton-c), then ratios of
+# each of ours over each Proton implementation (below 1: ours executes fewer instructions).
+# TCP_IMPLS="amqp/libevent proton-cpp" measures only those.
 set -euo pipefail
 
 if [ $# -lt 1 ]; then
@@ -35,7 +36,7 @@ if ! command -v valgrind >/dev/null 2>&1; then
   exit 1
 fi
 
-# TCP_IMPLS="amqp proton-cpp" limits the run to those.
+# TCP_IMPLS="amqp/libevent proton-cpp" limits the run to those.
 impls=${TCP_IMPLS:-$("$exe" --help | sed -n 's/^tcp implementations compiled in://p')}
 tmp=$(mktemp -d)
 pids=()
@@ -70,7 +71,9 @@ port_of() {
 # Runs one pair, `side` (sender or receiver) under callgrind; prints its instructions.
 measure() {
   local impl=$1 window=$2 side=$3
-  local common=(--impl "$impl" -n "$n")
+  local common=(--impl "${impl%%/*}" -n "$n")
+  # Ours is named amqp/IO; its children are given --impl amqp --io IO.
+  [[ $impl != */* ]] || common+=(--io "${impl#*/}")
   local cg=(valgrind --tool=callgrind --callgrind-out-file="$tmp/out" --collect-atstart=no
             "--toggle-collect=*_tcp_receive*" "--toggle-collect=*_tcp_send*")
   local recv=("$exe" tcp-receiver --window "$window" "${common[@]}")
@@ -103,11 +106,15 @@ for window in "${windows[@]}"; do
       echo "$impl.tcp.window_$window.${side}_instructions_per_msg ${ir[$impl.$side]}"
     done
   done
-  for other in $impls; do
-    [ "$other" != amqp ] && [ -n "${ir[amqp.sender]:-}" ] || continue
-    for side in sender receiver; do
-      echo "ratio_vs_$other.tcp.window_$window.${side}_instructions_per_msg" \
-        "$(awk -v a="${ir[amqp.$side]}" -v p="${ir[$other.$side]}" 'BEGIN { printf "%.2f", a / p }')"
+  for mine in $impls; do
+    [[ $mine == amqp/* ]] || continue
+    for other in $impls; do
+      [[ $other != amqp/* ]] || continue
+      for side in sender receiver; do
+        echo "ratio_${mine}_vs_$other.tcp.window_$window.${side}_instructions_per_msg" \
+          "$(awk -v a="${ir[$mine.$side]}" -v p="${ir[$other.$side]}" \
+            'BEGIN { printf "%.2f", a / p }')"
+      done
     done
   done
   unset ir
