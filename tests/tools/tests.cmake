@@ -28,8 +28,10 @@ set_tests_properties(tools.amqp_bench_memory PROPERTIES TIMEOUT 300
   PASS_REGULAR_EXPRESSION "amqp\\.memory\\.large_at_least_once\\.msgs_per_s [0-9.]+")
 
 # amqp-bench tcp runs a sender and a receiver process of each implementation it has over
-# loopback TCP, once per window; the run fails when any exchange fails.
+# loopback TCP, once per window (ours on each binding first: Asio, then libevent); the run stops
+# at the first exchange that fails, so the last line of ours on libevent at the last window
+# says that both bindings got through every window.
 add_test(NAME tools.amqp_bench_tcp COMMAND amqp-bench tcp -n 4000 --window 100 --window 1000
                                            --runs 1)
 set_tests_properties(tools.amqp_bench_tcp PROPERTIES TIMEOUT 300
-  PASS_REGULAR_EXPRESSION "amqp\\.tcp\\.window_1000\\.msgs_per_s [0-9.]+")
+  PASS_REGULAR_EXPRESSION "amqp/libevent\\.tcp\\.window_1000\\.receiver_peak_rss_kb [0-9]+")
