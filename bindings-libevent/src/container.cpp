@@ -19,6 +19,7 @@
 #include <event2/thread.h>
 
 #include "tcp_connection.hpp"
+#include "timeval.hpp"
 #include "wakeup.hpp"
 
 namespace amqp::libevent {
@@ -137,13 +138,6 @@ result<int, std::string> open_listening_socket(const url& address, std::uint16_t
   port = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6&>(bound).sin6_port
                                            : reinterpret_cast<sockaddr_in&>(bound).sin_port);
   return fd;
-}
-
-timeval to_timeval(std::chrono::steady_clock::duration d) {
-  const auto us =
-      std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::microseconds>(d).count());
-  return {.tv_sec = static_cast<time_t>(us / 1'000'000),
-          .tv_usec = static_cast<suseconds_t>(us % 1'000'000)};
 }
 
 }  // namespace
@@ -272,7 +266,7 @@ void container::arm_task_timer() {
     evtimer_del(task_timer_);
     return;
   }
-  const timeval tv = to_timeval(tasks_.begin()->first.first - clock::now());
+  const timeval tv = detail::to_timeval(tasks_.begin()->first.first - clock::now());
   evtimer_add(task_timer_, &tv);
 }
 

@@ -17,17 +17,13 @@
 #include <event2/util.h>
 
 #include "amqp/libevent/container.hpp"
+#include "timeval.hpp"
 
 namespace amqp::libevent::detail {
 
 namespace {
 
 std::string system_error_text(int error) { return std::system_category().message(error); }
-
-timeval to_timeval(std::chrono::milliseconds d) {
-  return {.tv_sec = static_cast<time_t>(d.count() / 1000),
-          .tv_usec = static_cast<suseconds_t>(d.count() % 1000 * 1000)};
-}
 
 // getaddrinfo's answers for `address`, or why there are none.
 std::vector<endpoint> lookup(const url& address, int flags, int& status) {

@@ -18,6 +18,8 @@
 #include <event2/event.h>
 #include <event2/util.h>
 
+#include "timeval.hpp"
+
 namespace amqp::libevent {
 
 namespace {
@@ -41,13 +43,6 @@ constexpr std::size_t single_io_max = 64 * 1024;
 // messages) moved the most with 32 KiB: 64 KiB let a window of 1000 stall the sender while
 // the receiver worked through half of it, 16 KiB cost more loop turns.
 constexpr std::size_t read_ahead_max = 32 * 1024;
-
-timeval to_timeval(std::chrono::steady_clock::duration d) {
-  const auto us = std::max<std::int64_t>(
-      0, std::chrono::duration_cast<std::chrono::microseconds>(d).count());
-  return {.tv_sec = static_cast<time_t>(us / 1'000'000),
-          .tv_usec = static_cast<suseconds_t>(us % 1'000'000)};
-}
 
 // libevent writes with writev(), which has no MSG_NOSIGNAL: a write to a peer that already
 // closed raises SIGPIPE, whose default action kills the process before the transport could
@@ -400,7 +395,7 @@ void transport::arm_timer() {
   if (!deadline) return;
   if (timer_at_ && *timer_at_ <= *deadline) return;
   timer_at_ = deadline;
-  const timeval tv = to_timeval(*deadline - clock::now());
+  const timeval tv = detail::to_timeval(*deadline - clock::now());
   evtimer_add(timer_, &tv);
 }
 
