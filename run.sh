@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one entry point: ./run.sh demo | test | fuzz [SECONDS] | bench
+# The one entry point: ./run.sh demo | test | conformance [OPTIONS] | fuzz [SECONDS] | bench
 # Each command installs the Debian packages it needs, builds with the CMake presets, then runs.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -55,7 +55,19 @@ cmd_test() {
     log "test ($preset)"
     ctest --preset "$preset" -j "$JOBS" || status=1
   done
+  log "conformance (the part for CI; ./run.sh conformance runs all of it)"
+  /usr/bin/python3 conformance/run.py --ci --build build/release || status=1
   return $status
+}
+
+# Every case, interop pair and script against every broker; conformance/run.py --help for the
+# options (--broker NAME, --peer NAME, --suite NAME, --case GLOB). The brokers and the other
+# implementations are installed by conformance/lib/peers when missing.
+cmd_conformance() {
+  need_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+  build release
+  log "conformance"
+  /usr/bin/python3 conformance/run.py --build build/release "$@"
 }
 
 cmd_fuzz() {
@@ -74,10 +86,11 @@ cmd_bench() {
 case "${1:-}" in
   demo) cmd_demo ;;
   test) cmd_test ;;
+  conformance) shift; cmd_conformance "$@" ;;
   fuzz) shift; cmd_fuzz "$@" ;;
   bench) cmd_bench ;;
   *)
-    echo "usage: ./run.sh demo | test | fuzz [SECONDS] | bench" >&2
+    echo "usage: ./run.sh demo | test | conformance [OPTIONS] | fuzz [SECONDS] | bench" >&2
     exit 2
     ;;
 esac

@@ -64,9 +64,3 @@ add_test(NAME examples.demo COMMAND ${CMAKE_SOURCE_DIR}/examples/demo.sh ${CMAKE
 add_test(NAME examples.demo.libevent
          COMMAND ${CMAKE_SOURCE_DIR}/examples/demo.sh ${CMAKE_BINARY_DIR} --io libevent)
 set_tests_properties(examples.demo examples.demo.libevent PROPERTIES TIMEOUT 300)
-
-# The transactional test broker on Qpid Proton's Python API (conformance/peers), checked on its
-# own before the examples lean on it.
-add_test(NAME conformance.proton_test_broker
-         COMMAND /usr/bin/python3 ${PROJECT_SOURCE_DIR}/conformance/peers/test_proton_test_broker.py)
-set_tests_properties(conformance.proton_test_broker PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
