@@ -94,7 +94,7 @@ class Plan:
         return pairs
 
     def values(self):
-        files = [("types.values", "types.json"),
+        files = [("types.scalars", "scalars.json"), ("types.composites", "composites.json"),
                  ("types.large", "large-full.json" if self.full else "large.json")]
         return [(n, os.path.join(VALUES, f)) for n, f in files if self.case_wanted(n)]
 

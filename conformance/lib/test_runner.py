@@ -22,7 +22,7 @@ RABBITMQ = """
 evidence: session ended by the peer: amqp:internal-error
 why: classic queues cannot drain
 
-[types.values decimal]
+[types.scalars decimal]
 evidence: decimal32
 clients: rhea
 why: rhea has no decimal type
@@ -53,10 +53,10 @@ class ExpectationsTest(unittest.TestCase):
 
     def test_every_line_must_be_explained(self):
         self.assertIsNone(self.book.judge(
-            "types.values", "rabbitmq", ("rhea", "ours-asio"),
+            "types.scalars", "rabbitmq", ("rhea", "ours-asio"),
             ["index 31 decimal32: sent 0x22500000, got null", "index 2 ubyte: sent 1, got 2"]))
         self.assertIsNotNone(self.book.judge(
-            "types.values", "rabbitmq", ("rhea", "ours-asio"),
+            "types.scalars", "rabbitmq", ("rhea", "ours-asio"),
             ["index 31 decimal32: sent 0x22500000, got null"]))
 
     def test_scope_by_client_with_wildcards(self):
@@ -72,7 +72,7 @@ class ExpectationsTest(unittest.TestCase):
         self.assertEqual(["link.drain"], [e.section for e in self.book.stale()])
 
     def test_an_entry_out_of_scope_is_not_stale(self):
-        self.book.ran("types.values", "rabbitmq", ("ours-asio", "ours-asio"))
+        self.book.ran("types.scalars", "rabbitmq", ("ours-asio", "ours-asio"))
         self.assertEqual([], self.book.stale())
 
     def test_intermittent_entries_are_never_stale(self):
@@ -94,7 +94,7 @@ def results():
         Result("case", "link.drain", "rabbitmq", ("proton-python",), "pass"),
         Result("case", "link.credit", "rabbitmq", ("ours-asio",), "fail", ["got 5, expected 4"],
                1.5, "the log"),
-        Result("interop", "types.values", "rabbitmq", ("rhea", "ours-asio"), "pass",
+        Result("interop", "types.scalars", "rabbitmq", ("rhea", "ours-asio"), "pass",
                notes=["rhea cannot send decimal32: no decimal type"]),
         Result("script", "script.drain", "rabbitmq", ("amqp-peer",), "n/a", ["no"]),
     ]

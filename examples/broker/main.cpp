@@ -1,7 +1,7 @@
 // The example broker: in-memory queues for the other examples (and any AMQP 1.0 client).
 //
-//   broker [-a HOST:PORT] [--cert FILE --key FILE] [--users FILE [--allow-insecure]]
-//          [--queue-limit N] [--max-queues N] [--memory-limit MIB] [--confirm-on-consume] [-v]
+//   broker [-a HOST:PORT] [--cert FILE --key FILE [--ca FILE]] [--mechs LIST]
+//          [--users FILE [--allow-insecure]] [--queue-limit N] [--max-queues N] [--memory-limit MIB] [--confirm-on-consume] [-v]
 //          [--io asio|libevent]
 //   broker --hash-user NAME:PASSWORD      prints a SCRAM-SHA-256 line for the user file
 //
@@ -9,8 +9,9 @@
 // (ask for port 0 to get a free one), and runs until SIGINT or SIGTERM, then exits with 0.
 // With --cert and --key clients may use TLS (or not, on the same port; an amqps:// address
 // takes TLS only). With --users, clients authenticate with SCRAM-SHA-256 or PLAIN (PLAIN only
-// over TLS, unless --allow-insecure); without it, with ANONYMOUS. See broker.hpp for what
-// clients can do and users.hpp for the user file.
+// over TLS, unless --allow-insecure); without it, with ANONYMOUS. --mechs chooses what is
+// offered; listed beside a user file, ANONYMOUS and EXTERNAL (a client certificate signed by
+// --ca) are let in as well. See broker.hpp for what clients can do and users.hpp for the file.
 #include <charconv>
 #include <cstdint>
 #include <iostream>
@@ -112,8 +113,12 @@ int main(int argc, char** argv) {
       return 1;
     }
     users = std::move(*loaded);
-    co.allowed_mechs = users->mechanisms();
+    if (co.allowed_mechs.empty()) co.allowed_mechs = users->mechanisms();
     co.authenticate = [&users](const amqp::sasl_auth_requested& r) {
+      // Only offered when --mechs lists them: ANONYMOUS names no user, and EXTERNAL's client
+      // was already verified by TLS against --ca.
+      if (r.mechanism == "ANONYMOUS" || r.mechanism == "EXTERNAL")
+        return amqp::sasl_verdict::accept();
       return users->authenticate(r);
     };
   }
