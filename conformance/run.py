@@ -107,24 +107,26 @@ class Plan:
 
 
 def runs_for_broker(plan, broker, certs, usable):
-    """The broker's runs as (exclusive, function) pairs; exclusive ones run alone."""
-    runs = []
+    """The broker's runs in three lists: those that may run side by side (cases and interop
+    pairs), those that must run alone (they restart the broker), and the scripts, which run
+    one by one so that a broker dying under one is seen at that one."""
+    shared, alone, scripts = [], [], []
     for impl in usable:
         if not impl.case_client:
             continue
         for case in plan.cases():
-            runs.append((case.suite == "reconnect",
-                         lambda i=impl, c=case: play.play_case(i, c, broker, certs, plan.full)))
+            run = lambda i=impl, c=case: play.play_case(i, c, broker, certs, plan.full)
+            (alone if case.suite == "reconnect" else shared).append(run)
     if plan.suite_wanted("types"):
         for name, path in plan.values():
             for sender, receiver in plan.interop_pairs(usable):
-                runs.append((False, lambda s=sender, r=receiver, n=name, v=path:
-                             play.play_interop("interop", n, s, r, broker, certs, v)))
+                shared.append(lambda s=sender, r=receiver, n=name, v=path:
+                              play.play_interop("interop", n, s, r, broker, certs, v))
     peer_program = os.path.join(plan.args.build, "tools", "amqp-peer")
     if os.path.exists(peer_program):
         for script in plan.scripts():
-            runs.append((False, lambda s=script: play.play_script(peer_program, s, broker)))
-    return runs
+            scripts.append(lambda s=script: play.play_script(peer_program, s, broker))
+    return shared, alone, scripts
 
 
 def run_broker(plan, name, certs, usable, problems, skipped):
@@ -144,15 +146,22 @@ def run_broker(plan, name, certs, usable, problems, skipped):
         return broker, []
     results = []
     try:
-        runs = runs_for_broker(plan, broker, certs, usable)
-        shared = [f for exclusive, f in runs if not exclusive]
+        shared, alone, scripts = runs_for_broker(plan, broker, certs, usable)
         with concurrent.futures.ThreadPoolExecutor(plan.args.jobs) as pool:
             for result in pool.map(lambda f: f(), shared):
-                results.append(result)
-                progress(result)
-        for f in [f for exclusive, f in runs if exclusive]:
-            results.append(f())
-            progress(results[-1])
+                results.append(progress(result))
+        if shared and not broker.running():
+            problems.append("%s died during the cases and interop runs (log %s)"
+                            % (name, broker.log_path))
+            broker.start()
+        for run in alone + scripts:
+            result = run()
+            if not broker.running():
+                # Whatever this run sent took the broker down: that is its result.
+                result.status = "fail"
+                result.evidence = ["; ".join(result.evidence + ["the broker exited"])]
+                broker.start()
+            results.append(progress(result))
     finally:
         broker.stop()
     return broker, results
@@ -162,6 +171,7 @@ def progress(result):
     if result.status == "fail":
         print("  FAIL %s %s [%s]: %s" % (result.broker, result.name, result.column,
                                          "; ".join(result.evidence)[:300]), flush=True)
+    return result
 
 
 def judge(results, book):
@@ -200,6 +210,10 @@ def main():
             skipped.append("%s cannot run here: %s" % (impl.name, why))
         else:
             usable.append(impl)
+            missing = impl.case_client_missing()
+            if missing:
+                skipped.append("%s plays no cases: %s" % (impl.name, missing))
+                impl.case_client = None
     if args.list:
         for name in plan.brokers:
             print(name)

