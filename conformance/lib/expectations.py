@@ -9,9 +9,10 @@ section each:
     why: RabbitMQ 3.10's classic queues cannot drain: ...
 
 The section names the case (shell-style wildcards allowed; text after the first space only tells
-two sections apart, as in `[interop.types decimal]`). `evidence` is text that the failure's
-evidence must contain. `brokers` and `clients` narrow where the deviation applies (wildcards
-allowed; default: everywhere the file's own name is involved). `why` says what is known about
+two sections apart, as in `[types.scalars decimal]`). `evidence` is text that the failure's
+evidence must contain. `brokers` and `clients` narrow where the deviation applies, and for an
+interop run `senders` and `receivers` name either side (wildcards allowed, `!NAME` excludes;
+default: everywhere the file's own name is involved). `why` says what is known about
 it. `intermittent: yes` marks a deviation that does not happen on every run, so that a run
 without it is not reported as stale.
 
@@ -36,6 +37,8 @@ class Entry:
     why: str
     brokers: list = field(default_factory=list)
     clients: list = field(default_factory=list)
+    senders: list = field(default_factory=list)
+    receivers: list = field(default_factory=list)
     intermittent: bool = False
     exercised: bool = False  # its case ran within its scope
     matched: bool = False    # it explained a failure
@@ -46,12 +49,23 @@ class Entry:
     def covers(self, case, broker, clients):
         if not fnmatch.fnmatchcase(case, self.case):
             return False
-        if self.brokers and not any(fnmatch.fnmatchcase(broker, b) for b in self.brokers):
+        if self.brokers and not _matches(broker, self.brokers):
             return False
-        if self.clients and not any(fnmatch.fnmatchcase(c, p) for c in clients
-                                    for p in self.clients):
+        if self.clients and not any(_matches(c, self.clients) for c in clients):
+            return False
+        if self.senders and not (len(clients) == 2 and _matches(clients[0], self.senders)):
+            return False
+        if self.receivers and not (len(clients) == 2 and _matches(clients[1], self.receivers)):
             return False
         return True
+
+
+def _matches(name, patterns):
+    """Whether name matches the list: any pattern, and no `!pattern`."""
+    wanted = [p for p in patterns if not p.startswith("!")]
+    if any(fnmatch.fnmatchcase(name, p[1:]) for p in patterns if p.startswith("!")):
+        return False
+    return not wanted or any(fnmatch.fnmatchcase(name, p) for p in wanted)
 
 
 class Expectations:
@@ -75,7 +89,8 @@ class Expectations:
                     raise ValueError("%s [%s]: needs evidence and why" % (path, section))
                 entries.append(Entry(path, section, section.split()[0], s["evidence"].strip(),
                                      " ".join(s["why"].split()), s.get("brokers", "").split(),
-                                     s.get("clients", "").split(),
+                                     s.get("clients", "").split(), s.get("senders", "").split(),
+                                     s.get("receivers", "").split(),
                                      s.getboolean("intermittent", False)))
         self.by_name[name] = entries
         return entries

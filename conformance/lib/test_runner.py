@@ -27,6 +27,12 @@ evidence: decimal32
 clients: rhea
 why: rhea has no decimal type
 
+[types.scalars swapped]
+evidence: (decimal32)
+senders: proton-cpp
+receivers: !proton-cpp
+why: byte order
+
 [delivery.modified]
 evidence: amqp:invalid-field
 clients: ours-*
@@ -65,6 +71,15 @@ class ExpectationsTest(unittest.TestCase):
                                           evidence))
         self.assertIsNotNone(self.book.judge("delivery.modified", "rabbitmq", ("ours-libevent",),
                                              evidence))
+
+    def test_interop_sides_with_exclusion(self):
+        evidence = ["index 50 (decimal32): body: sent 1, received 2"]
+        self.assertIsNotNone(self.book.judge("types.scalars", "rabbitmq",
+                                             ("proton-cpp", "rhea"), evidence))
+        self.assertIsNone(self.book.judge("types.scalars", "rabbitmq",
+                                          ("proton-cpp", "proton-cpp"), evidence))
+        self.assertIsNone(self.book.judge("types.scalars", "rabbitmq",
+                                          ("ours-asio", "proton-cpp"), evidence))
 
     def test_a_deviation_that_no_longer_happens_is_stale(self):
         self.book.ran("link.drain", "rabbitmq", ("ours-asio",))
