@@ -116,7 +116,7 @@ def runs_for_broker(plan, broker, certs, usable):
             continue
         for case in plan.cases():
             run = lambda i=impl, c=case: play.play_case(i, c, broker, certs, plan.full)
-            (alone if case.suite == "reconnect" else shared).append(run)
+            (alone if case.alone else shared).append(run)
     if plan.suite_wanted("types"):
         for name, path in plan.values():
             for sender, receiver in plan.interop_pairs(usable):

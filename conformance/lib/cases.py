@@ -54,7 +54,8 @@ class Case:
     params: dict = field(default_factory=dict)
     full_params: dict = field(default_factory=dict)  # replaces params outside the CI run
     ci: bool = True        # part of the run that `./run.sh test` makes
-    timeout: int = 30
+    alone: bool = False    # runs by itself: it restarts the broker, or may bring one down
+    timeout: int = 15      # a peer that never answers fails the case after this long
 
     @property
     def suite(self):
@@ -136,7 +137,9 @@ def _cases():
         c("link.durable_terminus",
           "Attach a receiver named after `address` whose source is durable (unsettled-state) "
           "with expiry-policy never; check the peer's source echoes that durability; detach "
-          "with closed=false; send a message to `address`; attach again with the same name. "
+          "with closed=false; send a message to `address` through a target of the same "
+          "durability (a broker may refuse to see one queue as durable and not); attach again "
+          "with the same name. "
           "Pass when the message arrives through the re-attached link."),
         # --- Part 2.6.12 and 2.7.5 transfers -----------------------------------------------
         c("transfer.multi_frame",
@@ -148,7 +151,8 @@ def _cases():
         c("transfer.aborted",
           "Open with max-frame-size 4096. On `address`, send part of a 1 MiB message (at least "
           "3 frames), abort it (aborted=true), then send a message with body \"after abort\". "
-          "Pass when a receiver on `address` gets only \"after abort\"."),
+          "Pass when a receiver on `address` gets only \"after abort\".",
+          alone=True),
         c("transfer.max_message_size",
           "Send a message with a 4096-byte body, then one with a 100-byte body, to `address`. "
           "Attach a receiver with max-message-size 1024 and credit 2. Pass when no message "
@@ -231,13 +235,15 @@ def _cases():
         # --- reconnect ------------------------------------------------------------------------
         c("reconnect.broker_restart",
           "With reconnect on (first retry within 0.5 s), send `count` durable messages "
-          "(message-id \"m-N\", header durable) at least once to `address`, printing "
+          "(message-id \"m-N\", header durable) at least once to `address` through a target "
+          "with durability configuration (a broker may keep only a queue declared durable "
+          "across a restart; the receiver's source says the same), printing "
           "{\"progress\": \"sent\", \"count\": N} after each accepted one; the runner restarts "
           "the broker at `restart_after`. Keep sending across the reconnect, resending every "
           "in-doubt message; then receive from `address` until every id m-0..m-(count-1) came "
           "back. Pass when none is lost (duplicates allowed; say how many in the evidence).",
           needs=frozenset({"durable"}), params={"count": 200, "restart_after": 50},
-          timeout=120),
+          timeout=120, alone=True),
     ]
 
 
