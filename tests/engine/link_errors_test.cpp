@@ -197,14 +197,18 @@ TEST(link_errors, the_incoming_window_is_refilled_as_transfers_arrive) {
   EXPECT_EQ(p.sent("@flow").size(), 1u + 10u);  // the credit, then a refill every 2 transfers
 }
 
-TEST(link_errors, a_transfer_without_credit_closes_only_the_link) {
-  raw_client p(test::server_config(), 1);
+TEST(link_errors, without_excess_allowed_a_transfer_without_credit_closes_only_the_link) {
+  engine_config cfg = test::server_config();
+  cfg.limits.max_excess_transfers = 0;
+  raw_client p(cfg, 1);
   p.attach_sender(0, "a").attach_sender(1, "b").send();
   p.transfer(0, 0, "ok").transfer(0, 1, "too many").send();
   const protocol_violation* v = p.violation();
   ASSERT_NE(v, nullptr);
   EXPECT_EQ(v->error.name, "amqp:link:transfer-limit-exceeded");
-  EXPECT_EQ(v->error.description, "transfer on link 'a' without credit (delivery-count 1)");
+  EXPECT_EQ(v->error.description,
+            "transfer on link 'a' without credit (delivery-count 1): 1 beyond it since the last "
+            "grant, over the 0 allowed");
   EXPECT_TRUE(v->link.is_set());
   const std::vector<std::string> detach = p.sent("@detach");
   ASSERT_EQ(detach.size(), 1u);
@@ -216,6 +220,120 @@ TEST(link_errors, a_transfer_without_credit_closes_only_the_link) {
   EXPECT_EQ(p.server.count<protocol_violation>(), 1u);
   p.frame(spec::detach{.handle = 0, .closed = true}).send();
   EXPECT_FALSE(p.server.engine.link(v->link));
+}
+
+TEST(link_errors, a_transfer_before_any_credit_was_granted_closes_the_link) {
+  raw_client p;
+  p.attach_sender(0).transfer(0, 0, "early").send();  // before the attach is even answered
+  ASSERT_NE(p.violation(), nullptr);
+  EXPECT_EQ(p.violation()->error.name, "amqp:link:transfer-limit-exceeded");
+  EXPECT_EQ(p.violation()->error.description,
+            "transfer on link 'l' without credit (delivery-count 0), none granted");
+  EXPECT_TRUE(test::linked_pair::received(p.server).empty());
+}
+
+// Transfers beyond credit are taken up to limits::max_excess_transfers per grant (spec
+// Part 2, 2.6.7 lets a receiver handle them normally).
+TEST(link_errors, transfers_beyond_credit_within_the_allowed_excess_are_delivered_and_counted) {
+  engine_config cfg = test::server_config();
+  cfg.limits.max_excess_transfers = 2;
+  raw_client p(cfg, 1);
+  p.attach_sender(0).send();
+  p.transfer(0, 0, "granted").transfer(0, 1, "excess 1").transfer(0, 2, "excess 2").send();
+  EXPECT_EQ(p.violation(), nullptr);
+  const std::vector<delivery_handle> got = test::linked_pair::received(p.server);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(test::as_string(p.server.engine.payload(got[2])), "excess 2");
+  const link_status* st = p.server.engine.link(p.server.find<peer_attached>()->link);
+  ASSERT_NE(st, nullptr);
+  EXPECT_EQ(st->delivery_count, 3u);
+  EXPECT_EQ(st->credit, 0u);
+  EXPECT_EQ(st->excess_transfers, 2u);
+  EXPECT_TRUE(p.sent("@detach").empty());
+}
+
+TEST(link_errors, a_transfer_beyond_the_allowed_excess_closes_the_link) {
+  engine_config cfg = test::server_config();
+  cfg.limits.max_excess_transfers = 2;
+  raw_client p(cfg, 1);
+  p.attach_sender(0).send();
+  for (std::uint32_t i = 0; i < 4; ++i) p.transfer(0, i, "m");
+  p.send();
+  const protocol_violation* v = p.violation();
+  ASSERT_NE(v, nullptr);
+  EXPECT_EQ(v->error.name, "amqp:link:transfer-limit-exceeded");
+  EXPECT_EQ(v->error.description,
+            "transfer on link 'l' without credit (delivery-count 3): 3 beyond it since the last "
+            "grant, over the 2 allowed");
+  EXPECT_EQ(test::linked_pair::received(p.server).size(), 3u);
+  ASSERT_EQ(p.sent("@detach").size(), 1u);
+  EXPECT_NE(p.sent("@detach")[0].find("amqp:link:transfer-limit-exceeded"), std::string::npos);
+}
+
+TEST(link_errors, each_grant_restarts_the_count_of_excess_transfers) {
+  engine_config cfg = test::server_config();
+  cfg.limits.max_excess_transfers = 1;
+  raw_client p(cfg, 1);
+  p.attach_sender(0).send();
+  p.transfer(0, 0, "granted").transfer(0, 1, "excess").send();
+  const link_handle l = p.server.find<peer_attached>()->link;
+  ASSERT_FALSE(p.server.engine.grant_credit(l, 1));
+  p.transfer(0, 2, "granted").transfer(0, 3, "excess").send();
+  EXPECT_EQ(p.violation(), nullptr);
+  EXPECT_EQ(p.server.engine.link(l)->excess_transfers, 2u);
+  p.transfer(0, 4, "one too many").send();
+  ASSERT_NE(p.violation(), nullptr);
+  EXPECT_EQ(p.violation()->error.description,
+            "transfer on link 'l' without credit (delivery-count 4): 2 beyond it since the last "
+            "grant, over the 1 allowed");
+}
+
+// A sender that counts credit topped up while it sends from its own delivery-count, not the
+// receiver's, overruns by what was in flight (RabbitMQ 3.x does, now and then): the default
+// lets that through.
+TEST(link_errors, a_sender_counting_a_top_up_from_its_own_delivery_count_keeps_its_link) {
+  raw_client p(test::server_config(), 2);
+  p.attach_sender(0).send();
+  const link_handle l = p.server.find<peer_attached>()->link;
+  // The receiver tops its credit up before the 2 transfers on their way arrive.
+  ASSERT_FALSE(p.server.engine.grant_credit(l, 2));
+  EXPECT_NE(p.sent("@flow").back().find("delivery-count: uint 0, link-credit: uint 4"),
+            std::string::npos);
+  for (std::uint32_t i = 0; i < 6; ++i) p.transfer(0, i, "m");  // 2 + 4: 2 beyond the limit
+  p.send();
+  EXPECT_EQ(p.violation(), nullptr);
+  EXPECT_EQ(test::linked_pair::received(p.server).size(), 6u);
+  const link_status* st = p.server.engine.link(l);
+  ASSERT_NE(st, nullptr);
+  EXPECT_EQ(st->delivery_count, 6u);
+  EXPECT_EQ(st->credit, 0u);
+  EXPECT_EQ(st->excess_transfers, 2u);
+  // The next grant counts from the delivery-count, the excess included: exactly 3 more.
+  ASSERT_FALSE(p.server.engine.grant_credit(l, 3));
+  EXPECT_NE(p.sent("@flow").back().find("delivery-count: uint 6, link-credit: uint 3"),
+            std::string::npos);
+  for (std::uint32_t i = 6; i < 9; ++i) p.transfer(0, i, "m");
+  p.send();
+  EXPECT_EQ(st->credit, 0u);
+  EXPECT_EQ(st->excess_transfers, 2u);
+  p.transfer(0, 9, "m").send();
+  EXPECT_EQ(p.violation(), nullptr);
+  EXPECT_EQ(st->excess_transfers, 3u);
+}
+
+TEST(link_errors, a_drain_completes_when_the_credit_is_used_and_an_excess_after_it_is_taken) {
+  raw_client p(test::server_config(), 2);
+  p.attach_sender(0).send();
+  const link_handle l = p.server.find<peer_attached>()->link;
+  ASSERT_FALSE(p.server.engine.drain(l));
+  p.transfer(0, 0, "1").transfer(0, 1, "2").transfer(0, 2, "excess").send();
+  EXPECT_EQ(p.violation(), nullptr);
+  EXPECT_EQ(p.server.count<link_drained>(), 1u);
+  EXPECT_EQ(test::linked_pair::received(p.server).size(), 3u);
+  const link_status* st = p.server.engine.link(l);
+  ASSERT_NE(st, nullptr);
+  EXPECT_FALSE(st->drain);
+  EXPECT_EQ(st->excess_transfers, 1u);
 }
 
 TEST(link_errors, a_message_over_the_max_message_size_closes_the_link) {

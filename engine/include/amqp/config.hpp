@@ -49,6 +49,20 @@ struct limits {
   // starts many large deliveries at once cannot make the engine buffer more. Exceeding it
   // closes the link that crossed it with amqp:resource-limit-exceeded.
   std::uint64_t max_reassembly_bytes = 64u << 20;
+  // Deliveries a receiving link takes beyond its credit since the application last granted it
+  // credit (none before the first grant). The spec lets a receiver handle such an excess normally
+  // or detach with amqp:link:transfer-limit-exceeded (Part 2, 2.6.7): a sender may have transfers
+  // in flight when the delivery-limit moves, and RabbitMQ 3.x's AMQP 1.0 plugin sends one or a
+  // few beyond credit topped up while it sends (rabbitmq-server#2597, fixed in 4.0), which Qpid
+  // Proton's receivers take. An excess is delivered like any other, the delivery-count advancing
+  // and the credit staying at zero (link_status::excess_transfers counts them); one past this
+  // bound closes the link, and 0 closes it at the first. The count starts again at each grant,
+  // since a grant restates the delivery-limit and such an overrun is by what was in flight then:
+  // a long-lived link may see one per grant, well under 100, while a sender that ignores credit
+  // passes 100 within a grant. An excess still counts against the session's incoming window,
+  // max_message_size and max_reassembly_bytes; all it adds is up to this many messages per grant
+  // that the application did not ask for.
+  std::uint32_t max_excess_transfers = 100;
   // Events queued for the application; feed() stops consuming input while this many wait.
   std::size_t max_pending_events = 1024;
   // Output bytes not yet consumed; feed() stops consuming input while more wait, so that a

@@ -104,6 +104,9 @@ struct link_status {
   bool drain = false;           // a drain is requested and not yet completed
   std::size_t queued = 0;       // deliveries (or their rest) waiting for the session window
   std::size_t unsettled = 0;    // deliveries this side has not settled
+  // A receiver: deliveries that arrived beyond credit and were taken all the same (spec
+  // Part 2, 2.6.7; limits::max_excess_transfers), since the link was attached.
+  std::uint64_t excess_transfers = 0;
   // The peer's attach, once it arrived: the remote source and target (empty when null).
   std::optional<terminus> remote_source;
   std::optional<terminus> remote_target;

@@ -151,7 +151,13 @@ std::error_code connection_engine::impl::grant_credit(link_handle h, std::uint32
   link_status& st = t.link->status;
   if (properties) st.flow_properties = std::move(*properties);
   st.credit = credit > 0xffffffffu - st.credit ? 0xffffffffu : st.credit + credit;
+  // From the delivery-count, which counts the excess taken, as the sender's formula does (spec
+  // Part 2, 2.6.7): transfers still in flight take this credit on both sides alike, and an
+  // excess already taken takes none of it. A new count of excess starts here
+  // (limits::max_excess_transfers).
   t.link->credit_limit = st.delivery_count + st.credit;
+  t.link->granted = true;
+  t.link->excess = 0;
   write_flow(*t.session, t.link);
   return {};
 }

@@ -42,6 +42,10 @@ struct link_endpoint {
   bool close_sent = false;       // our detach had closed=true
   // Receiver: delivery-count + credit, the count up to which the sender may send.
   std::uint32_t credit_limit = 0;
+  // Receiver: whether the application granted credit yet, and the deliveries taken beyond
+  // credit since it last did (limits::max_excess_transfers).
+  bool granted = false;
+  std::uint32_t excess = 0;
   // Receiver: the delivery whose frames are still arriving. Sender: the delivery the
   // application is still giving bytes for (send_options::more).
   delivery_handle current;

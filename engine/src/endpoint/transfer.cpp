@@ -365,17 +365,30 @@ void connection_engine::impl::on_link_transfer(session_endpoint& s, session_hand
                                std::to_string(s.last_incoming_id) + " (spec Part 2, 2.7.5)"));
       return;
     }
-    if (st.credit == 0) {
+    // Beyond credit, a sender's stale view of a grant is borne up to a bound (spec Part 2,
+    // 2.6.7; limits::max_excess_transfers); before any grant there is no view to excuse.
+    const std::uint32_t allowed = l.granted ? config.limits.max_excess_transfers : 0;
+    if (st.credit == 0 && l.excess >= allowed) {
       link_violation(
           h, condition_of(spec::link_error::transfer_limit_exceeded,
                           "transfer on " + link_name(l) + " without credit (delivery-count " +
-                              std::to_string(st.delivery_count) + ")"));
+                              std::to_string(st.delivery_count) + ")" +
+                              (l.granted ? ": " + std::to_string(l.excess + 1) +
+                                               " beyond it since the last grant, over the " +
+                                               std::to_string(allowed) + " allowed"
+                                         : std::string(", none granted"))));
       return;
     }
     s.any_incoming = true;
     s.last_incoming_id = *t.delivery_id;
     ++st.delivery_count;
-    --st.credit;
+    if (st.credit > 0) {
+      --st.credit;
+    } else {
+      // Handled normally: the credit stays at zero, the delivery-limit where the grant put it.
+      ++l.excess;
+      ++st.excess_transfers;
+    }
     const delivery_handle dh = deliveries.emplace();
     d = deliveries.find(dh);
     d->session = sh;
