@@ -1,15 +1,10 @@
 #!/usr/bin/python3
-"""amqp-peer run for real over loopback TCP: the conformance scripts (conformance/scripts)
-against our example broker and against Qpid Proton's Python example broker, and amqp-peer
-against itself (tests/peer/scripts) for what the tool itself does.
+"""amqp-peer run for real over loopback TCP against itself (tests/peer/scripts), for what the
+tool itself does; the conformance scripts (conformance/scripts) run against every broker in
+conformance/run.py.
 
-    peer_scripts.py BUILD_DIR CASE [--fails-at LINE]     (ctest runs one CASE per test)
-    peer_scripts.py BUILD_DIR list                        (names every case)
-
-A conformance case is SCRIPT.ours or SCRIPT.proton. With --fails-at, the peer is known to
-deviate there: the case passes when the script fails at exactly that line, and fails when it
-passes (the deviation is gone) or fails elsewhere. A case whose peer is missing exits with 77
-(skipped) and says what is missing.
+    peer_scripts.py BUILD_DIR CASE     (ctest runs one CASE per test)
+    peer_scripts.py BUILD_DIR list     (names every case)
 """
 
 import os
@@ -22,22 +17,13 @@ import sys
 import tempfile
 import time
 
-SKIP = 77
-PYTHON = "/usr/bin/python3"
-PROTON_BROKER = "/usr/share/proton/examples/python/broker.py"
 HERE = os.path.dirname(os.path.abspath(__file__))
-SCRIPTS = os.path.join(HERE, "..", "..", "conformance", "scripts")
 SELF_SCRIPTS = os.path.join(HERE, "scripts")
 TIMEOUT = 60
 
 
 class Failure(Exception):
     pass
-
-
-def skip(why):
-    print("skipped: " + why)
-    sys.exit(SKIP)
 
 
 def free_port():
@@ -49,7 +35,6 @@ def free_port():
 class Harness:
     def __init__(self, build):
         self.peer = os.path.join(build, "tools", "amqp-peer")
-        self.broker_bin = os.path.join(build, "examples", "broker")
         self.started = []
         self.work = tempfile.mkdtemp(prefix="amqp-peer-")
 
@@ -78,17 +63,6 @@ class Harness:
             time.sleep(0.05)
         raise Failure("%s did not print /%s/ within %ss" % (p.name, pattern, timeout))
 
-    def wait_for_port(self, port, p, timeout=20):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    return
-            if p.poll() is not None:
-                raise Failure("%s exited with %s:\n%s" % (p.name, p.returncode, self.output(p)))
-            time.sleep(0.05)
-        raise Failure("nothing listens on port %d after %ss" % (port, timeout))
-
     def run_peer(self, *args):
         """Runs amqp-peer to its end: (status, stdout, stderr)."""
         argv = [self.peer] + list(args)
@@ -98,22 +72,6 @@ class Harness:
             raise Failure("%s did not finish within %ss:\n%s%s"
                           % (" ".join(argv), TIMEOUT, e.stdout or "", e.stderr or ""))
         return r.returncode, r.stdout, r.stderr
-
-    def our_broker(self):
-        p = self.start([self.broker_bin, "-a", "127.0.0.1:0"], "broker")
-        return int(self.wait_for_line(p, r"broker listening on [^\s]+:(\d+)").group(1))
-
-    def proton_broker(self):
-        try:
-            subprocess.run([PYTHON, "-c", "import proton"], check=True, capture_output=True)
-        except (OSError, subprocess.CalledProcessError):
-            skip("Qpid Proton's Python binding is missing (Debian's python3-qpid-proton)")
-        if not os.path.exists(PROTON_BROKER):
-            skip(PROTON_BROKER + " is missing (Debian's libqpid-proton11-dev-examples)")
-        port = free_port()
-        p = self.start([PYTHON, PROTON_BROKER, "-a", "127.0.0.1:%d" % port], "proton-broker")
-        self.wait_for_port(port, p)
-        return port
 
     def stop_all(self):
         for p in self.started:
@@ -125,26 +83,6 @@ class Harness:
                     os.killpg(p.pid, signal.SIGKILL)
                     p.wait()
         shutil.rmtree(self.work, ignore_errors=True)
-
-
-def conformance(h, script, peer, fails_at):
-    port = h.our_broker() if peer == "ours" else h.proton_broker()
-    # A queue name of its own per run, so that no message of an earlier run is in the way.
-    address = "peer-%s-%d" % (script, os.getpid())
-    path = os.path.join(SCRIPTS, script + ".amqp")
-    status, out, err = h.run_peer("--connect", "127.0.0.1:%d" % port, "--var", "ADDRESS=" + address,
-                                  "--trace", path)
-    print(err, end="")
-    if fails_at is None:
-        if status != 0:
-            raise Failure("%s against %s exited with %s" % (script, peer, status))
-        return
-    if status == 0:
-        raise Failure("%s passes against %s: the deviation at line %s is gone, "
-                      "drop it from tests/peer/tests.cmake" % (script, peer, fails_at))
-    if status != 1 or ("%s:%s: " % (path, fails_at)) not in err:
-        raise Failure("%s against %s failed elsewhere than at its known deviation (line %s)"
-                      % (script, peer, fails_at))
 
 
 def pair(h, name):
@@ -234,9 +172,7 @@ def usage_and_syntax_errors(h):
 
 
 def cases():
-    names = sorted(f[:-5] for f in os.listdir(SCRIPTS) if f.endswith(".amqp"))
-    return ["%s.%s" % (n, peer) for n in names for peer in ("ours", "proton")] + \
-        ["self." + n for n in SELF_CASES]
+    return ["self." + n for n in SELF_CASES]
 
 
 def main():
@@ -247,16 +183,9 @@ def main():
     if case == "list":
         print("\n".join(cases()))
         return 0
-    fails_at = None
-    if len(sys.argv) == 5 and sys.argv[3] == "--fails-at":
-        fails_at = sys.argv[4]
     h = Harness(build)
     try:
-        if case.startswith("self."):
-            SELF_CASES[case[5:]](h)
-        else:
-            script, peer = case.rsplit(".", 1)
-            conformance(h, script, peer, fails_at)
+        SELF_CASES[case[5:]](h)
         print("passed")
         return 0
     except Failure as e:
