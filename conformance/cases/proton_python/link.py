@@ -157,7 +157,14 @@ def durable_terminus(run):
     # to the new attach
     rcv.free()
     ssn = run.session(conn)
-    run.send_accepted(run.sender(ssn, address), [Message(body="while detached")])
+
+    def durable_target(snd):
+        # the same durability as the source: a broker may refuse to see one queue both ways
+        snd.target.durability = Terminus.DELIVERIES
+        snd.target.expiry_policy = Terminus.EXPIRE_NEVER
+
+    run.send_accepted(run.sender(ssn, address, configure=durable_target),
+                      [Message(body="while detached")])
     again = run.receiver(ssn, address, name=address, configure=durable, credit=1)
     got = run.receive(again, 1, "the message through the re-attached link")[0]
     got.settle()
