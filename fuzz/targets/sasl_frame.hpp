@@ -110,14 +110,17 @@ inline std::vector<std::string> offer_of(const setup& s) {
 }
 
 // What a client with this setup chooses from an offer (sasl.hpp): the first of its preference
-// (by default the built-in mechanisms that need a user when it has one, the others when not)
-// that is offered and usable; empty when none is.
+// (by default the built-in mechanisms that need a user when it has one, the others when not,
+// EXTERNAL only over TLS, where this setup has a client certificate) that is offered and
+// usable; empty when none is.
 inline std::string choice_of(const setup& s, const std::vector<std::string>& offered) {
   const amqp::sasl_client_options& o = *s.client;
   std::vector<std::string> allowed = o.allowed_mechs;
   if (allowed.empty()) {
     for (std::string_view m : amqp::sasl_builtin_mechanisms)
-      if ((m != "ANONYMOUS" && m != "EXTERNAL") != o.user.empty()) allowed.emplace_back(m);
+      if ((m != "ANONYMOUS" && m != "EXTERNAL") != o.user.empty() &&
+          (m != "EXTERNAL" || s.secure))
+        allowed.emplace_back(m);
   }
   for (const std::string& m : allowed) {
     if (std::find(offered.begin(), offered.end(), m) == offered.end()) continue;
@@ -176,7 +179,8 @@ class unit {
                                        .decode_performative = false}),
         layer_(setup_.client ? &*setup_.client : nullptr, setup_.server ? &*setup_.server : nullptr,
                random_, /*secure=*/false, events_, amqp::limits{}.max_sasl_frame_size) {
-    if (setup_.secure) layer_.secure(std::string(peer_subject));
+    // Over TLS the client has a certificate of its own: EXTERNAL is among its defaults.
+    if (setup_.secure) layer_.secure(std::string(peer_subject), /*own_certificate=*/true);
     layer_.start(out_);  // a client's SASL header goes out before anything is read
   }
   unit(const unit&) = delete;

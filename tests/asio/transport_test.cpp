@@ -119,7 +119,7 @@ struct heartbeat_counter final : trace_sink {
 };
 
 // The client asks for 500 ms of idle timeout; nothing but the server's heartbeats (every
-// 250 ms) crosses for 1.5 s, after which a timer of the client's own closes from outside the
+// 125 ms) crosses for 1.5 s, after which a timer of the client's own closes from outside the
 // events hook and flush() writes the close.
 TYPED_TEST(transport, heartbeats_keep_an_idle_connection_open) {
   heartbeat_counter heartbeats;

@@ -78,7 +78,7 @@ TEST(connection, every_open_field_reaches_the_peer) {
   EXPECT_EQ(r->hostname, "vhost.example");
   EXPECT_EQ(r->max_frame_size, 1u << 20);
   EXPECT_EQ(r->channel_max, 255);
-  EXPECT_EQ(r->idle_timeout, 30s);
+  EXPECT_EQ(r->idle_timeout, 15s);  // half the local timeout (2.4.5)
   EXPECT_EQ(r->outgoing_locales, std::vector<std::string>{"en-US"});
   EXPECT_EQ(r->incoming_locales, (std::vector<std::string>{"en-US", "fr-FR"}));
   EXPECT_EQ(r->offered_capabilities, std::vector<std::string>{"ANONYMOUS-RELAY"});

@@ -28,8 +28,8 @@ void open_both(engine_pair& p, std::chrono::milliseconds client_idle,
 
 TEST(idle_timeout, heartbeats_go_out_at_half_the_peers_timeout) {
   engine_pair p;
-  open_both(p, 0ms, 1000ms);
-  // The server advertised 1000 ms, so the client must say something every 500 ms.
+  open_both(p, 0ms, 2000ms);
+  // The server advertised 1000 ms (half its 2000), so the client says something every 500 ms.
   ASSERT_TRUE(p.client.next_deadline());
   EXPECT_EQ(*p.client.next_deadline(), p.now + 500ms);
   p.advance(499ms);
@@ -47,7 +47,7 @@ TEST(idle_timeout, heartbeats_go_out_at_half_the_peers_timeout) {
 
 TEST(idle_timeout, other_frames_postpone_the_heartbeat) {
   engine_pair p;
-  open_both(p, 0ms, 1000ms);
+  open_both(p, 0ms, 2000ms);
   p.advance(400ms);
   // Any output restarts the interval; here the close itself is the traffic.
   ASSERT_FALSE(p.client.close());

@@ -88,6 +88,32 @@ TEST(link, attach_is_answered_and_each_side_sees_the_others_termini_and_fields) 
   EXPECT_EQ(p.server.link(peer[0])->max_message_size, 1000u);
 }
 
+// A receiver asking for rcv-settle-mode second from a sender that answers first settles first:
+// that sender would not settle before it.
+TEST(link, a_sender_answering_first_to_second_makes_the_receiver_settle_first) {
+  linked_pair p;
+  auto l = p.client.attach_receiver(p.client_session,
+                                    {.name = "r",
+                                     .source = terminus{.address = "q"},
+                                     .target = terminus{},
+                                     .rcv_settle_mode = receiver_settle_mode::second});
+  ASSERT_TRUE(l);
+  p.pump();
+  const std::vector<link_handle> peer = linked_pair::attached_by_peer(p.server_side);
+  ASSERT_EQ(peer.size(), 1u);
+  EXPECT_EQ(p.client.link(*l)->rcv_settle_mode, receiver_settle_mode::second);
+  ASSERT_FALSE(p.server.attach(peer[0], {.source = terminus{.address = "q"},
+                                         .target = terminus{},
+                                         .rcv_settle_mode = receiver_settle_mode::first}));
+  ASSERT_FALSE(p.client.grant_credit(*l, 1));
+  p.pump();
+  EXPECT_EQ(p.client.link(*l)->rcv_settle_mode, receiver_settle_mode::first);
+  ASSERT_TRUE(p.server.send(peer[0], as_bytes("m")));
+  p.pump();
+  const delivery_handle d = linked_pair::received(p.client_side).at(0);
+  EXPECT_FALSE(p.client.settle(d, delivery_state::accepted()));
+}
+
 TEST(link, a_receiver_without_its_own_limit_announces_the_engines_max_message_size) {
   linked_pair p;
   auto [sender, receiver] = p.attach_pair({.name = "l", .target = terminus{.address = "q"}});

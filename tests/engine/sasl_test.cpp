@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <string>
 
+#include "amqp/frame.hpp"
 #include "amqp/sasl.hpp"
+#include "amqp/spec.hpp"
 #include "handshake.hpp"
 
 namespace amqp::test {
@@ -193,6 +195,24 @@ TEST(sasl, the_client_prefers_the_strongest_mechanism_both_allow) {
   });
   ASSERT_TRUE(p.client.authentication());
   EXPECT_EQ(p.client.authentication()->mechanism, "SCRAM-SHA-512");
+}
+
+// EXTERNAL asserts the identity of a TLS client certificate: a client without one does not
+// choose it by default, even from a server that offers it to everyone (RabbitMQ does).
+TEST(sasl, a_client_without_a_certificate_does_not_choose_external_by_default) {
+  engine_side s(sasl_client({}));
+  ASSERT_FALSE(s.engine.open({.container_id = "client"}));
+  const symbol_view offered[] = {symbol_view{"EXTERNAL"}, symbol_view{"ANONYMOUS"}};
+  writer server;
+  write_protocol_header(server, protocol_id::sasl);
+  ASSERT_FALSE(write_frame(server, frame_type::sasl, 0,
+                           spec::sasl_mechanisms{.sasl_server_mechanisms = offered}));
+  (void)s.engine.feed(server.view(), time_point{});
+  (void)s.engine.pending_output();
+  const std::vector<std::string> sent = s.sent();
+  ASSERT_FALSE(sent.empty());
+  EXPECT_NE(sent.back().find("@sasl-init"), std::string::npos) << sent.back();
+  EXPECT_NE(sent.back().find(":ANONYMOUS"), std::string::npos) << sent.back();
 }
 
 TEST(sasl, allowed_mechs_orders_the_clients_choice) {

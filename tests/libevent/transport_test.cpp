@@ -107,7 +107,7 @@ struct heartbeat_counter final : trace_sink {
 };
 
 // The client asks for 500 ms of idle timeout; nothing but the server's heartbeats (every
-// 250 ms, written when the transport's timer fires) crosses for 1.5 s, after which a timer of
+// 125 ms, written when the transport's timer fires) crosses for 1.5 s, after which a timer of
 // the client's own closes from outside the events hook and flush() writes the close.
 TEST_P(transport, heartbeats_keep_an_idle_connection_open) {
   heartbeat_counter heartbeats;

@@ -120,7 +120,8 @@ struct open_options {
   std::string container_id;  // required by the spec: not empty
   std::string hostname;      // the virtual host the client wants; empty: not sent
   // The local idle timeout: the peer must send something at least this often, or the engine
-  // closes the connection with amqp:resource-limit-exceeded. Zero: none.
+  // closes the connection with amqp:resource-limit-exceeded. The open advertises half of it as
+  // idle-time-out (spec Part 2, 2.4.5), as Qpid Proton does. Zero: none.
   std::chrono::milliseconds idle_timeout{0};
   std::vector<std::string> outgoing_locales;
   std::vector<std::string> incoming_locales;

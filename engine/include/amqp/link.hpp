@@ -92,7 +92,8 @@ struct link_status {
   bool detach_sent = false;
   bool detach_received = false;
   // The settle modes in force: the sender's snd-settle-mode and the receiver's rcv-settle-mode,
-  // from whichever side has that role.
+  // from whichever side has that role; but first when a receiver asked for second and the
+  // sender's answer says first (it would not settle before the receiver).
   sender_settle_mode snd_settle_mode = sender_settle_mode::mixed;
   receiver_settle_mode rcv_settle_mode = receiver_settle_mode::first;
   // The largest message the peer accepts (as a receiver) or announced; 0: no limit.

@@ -48,8 +48,9 @@ struct sasl_client_options {
   // EXTERNAL's message); empty: none.
   std::string authzid;
   // The mechanisms this client may use, in its order of preference; empty: the built-in ones,
-  // strongest first, those that need a user left out when user is empty. Others named here
-  // come from Cyrus SASL when the engine was built with it.
+  // strongest first, those that need a user left out when user is empty, and EXTERNAL left out
+  // unless TLS below has a client certificate to present. Others named here come from Cyrus
+  // SASL when the engine was built with it.
   std::vector<std::string> allowed_mechs;
   // PLAIN without TLS: refused unless set.
   bool allow_insecure_mechs = false;

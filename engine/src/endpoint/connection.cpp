@@ -138,8 +138,11 @@ std::error_code connection_engine::impl::send_open(const open_options& options) 
       .properties = options.properties,
   };
   if (!options.hostname.empty()) o.hostname = options.hostname;
+  // The open asks for half the local timeout, as the spec advises (Part 2, 2.4.5): a peer that
+  // keeps to the value it was given, give or take its timer's jitter, never trips this side.
   if (options.idle_timeout.count() > 0)
-    o.idle_time_out = static_cast<std::uint32_t>(options.idle_timeout.count());
+    o.idle_time_out =
+        static_cast<std::uint32_t>(std::max<std::int64_t>(options.idle_timeout.count() / 2, 1));
 
   // The open must fit the 512 bytes every peer accepts before its own open (2.4.1); write it
   // after the header so that a refusal leaves the output as it was.

@@ -93,7 +93,10 @@ void connection_engine::impl::on_attach(session_endpoint& s, session_handle sh,
   s.remote_handles.set(a.handle, h.slot);
   if (a.role == role::sender) {
     st.snd_settle_mode = a.snd_settle_mode;
-    if (!answer) st.rcv_settle_mode = a.rcv_settle_mode;
+    // A sender that answers our second with first wants the receiver to settle first (2.7.3),
+    // and will not settle before it: waiting for its settlement would wait forever.
+    if (!answer || a.rcv_settle_mode == receiver_settle_mode::first)
+      st.rcv_settle_mode = a.rcv_settle_mode;
     // The sender's count rules (spec 2.6.7); credit granted before it arrived still holds.
     st.delivery_count = a.initial_delivery_count.value_or(0);
     l.credit_limit = st.delivery_count + st.credit;

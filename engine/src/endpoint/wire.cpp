@@ -44,7 +44,7 @@ void connection_engine::impl::after_tls() {
                           .peer_subject = tls->peer_subject(),
                           .peer_fingerprint_sha256 = tls->peer_fingerprint_sha256()};
     // The SASL layer above may now use PLAIN, and EXTERNAL names the certificate's subject.
-    if (sasl) sasl->secure(tls_status->peer_subject);
+    if (sasl) sasl->secure(tls_status->peer_subject, tls->has_certificate());
   }
 }
 

@@ -459,7 +459,20 @@ void connection_context::on_disposition(const disposition_received& ev) {
         default: break;
       }
     }
-    if (!ev.settled) return;
+    if (!ev.settled) {
+      // Under rcv-settle-mode second the receiver settles only once this side has (spec Part
+      // 2, 2.6.12): waiting for it would wait forever. Its outcome is final as it is.
+      const delivery_status* now = report ? engine->delivery(ev.delivery) : nullptr;
+      const link_status* l = now ? engine->link(now->link) : nullptr;
+      if (l && l->rcv_settle_mode == receiver_settle_mode::second && !now->settled &&
+          links[id].sender.auto_settle) {
+        const delivery_state outcome = now->remote_state;
+        outcome_reported.erase(ev.delivery);
+        complete_outcome(ev.delivery, {}, outcome);
+        if (engine->delivery(ev.delivery)) (void)engine->settle(ev.delivery);
+      }
+      return;
+    }
     // Before on_settled, which may settle (and free) the delivery, as on_accepted ... may have.
     if (const delivery_status* now = engine->delivery(ev.delivery))
       complete_outcome(ev.delivery, {}, now->remote_state);

@@ -206,6 +206,14 @@ void link::detach(std::optional<condition> error) {
   if (ctx_) ctx_->close_link(id_, std::move(error), true);
 }
 
+std::error_code link::request_flow() {
+  connection_engine* e = engine_of(ctx_);
+  if (!e || !ctx_->links[id_].engine.is_set()) return make_error_code(errc::wrong_state);
+  std::error_code ec = e->request_flow(ctx_->links[id_].engine);
+  if (!ec) ctx_->touched();
+  return ec;
+}
+
 // --- sender -------------------------------------------------------------------------------------
 
 std::uint32_t sender::credit() const noexcept {
@@ -223,14 +231,20 @@ result<tracker, std::error_code> sender::send(const message& m) {
 
 result<tracker, std::error_code> sender::send_encoded(bytes_view encoded,
                                                       const transaction_id* txn) {
+  return send_with(encoded, {.txn = txn});
+}
+
+result<tracker, std::error_code> sender::send_partial(bytes_view first_part) {
+  return send_with(first_part, {.more = true});
+}
+
+result<tracker, std::error_code> sender::send_with(bytes_view encoded, send_options options) {
   connection_engine* e = engine_of(ctx_);
   if (!e) return make_error_code(errc::wrong_state);
   const detail::link_record& l = ctx_->links[id_];
   if (!l.engine.is_set()) return make_error_code(errc::wrong_state);
-  send_options o;
-  o.settled = l.sender.mode == delivery_mode::at_most_once;
-  o.txn = txn;
-  auto d = e->send(l.engine, encoded, o);
+  options.settled = l.sender.mode == delivery_mode::at_most_once;
+  auto d = e->send(l.engine, encoded, options);
   if (!d) return d.error();
   ctx_->touched();
   // The tracker shares this handle's reference (cheaper than shared_from_this()).
@@ -346,6 +360,22 @@ std::error_code tracker::settle() {
                                             : make_error_code(errc::in_doubt),
                              s->remote_state);
   return settle_with(ctx_, epoch_, delivery_, {});
+}
+
+std::error_code tracker::send_more(bytes_view part, bool more) {
+  connection_engine* e = live_engine(ctx_, epoch_);
+  if (!e) return make_error_code(errc::wrong_state);
+  std::error_code ec = e->send_more(delivery_, part, more);
+  if (!ec) ctx_->touched();
+  return ec;
+}
+
+std::error_code tracker::abort() {
+  connection_engine* e = live_engine(ctx_, epoch_);
+  if (!e) return make_error_code(errc::wrong_state);
+  std::error_code ec = e->abort_delivery(delivery_);
+  if (!ec) ctx_->touched();
+  return ec;
 }
 
 amqp::receiver delivery::receiver() const {

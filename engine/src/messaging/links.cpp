@@ -162,6 +162,7 @@ link_options connection_context::make_link_options(const link_record& l) const {
     }
     o.source = std::move(source);
     o.target = std::move(target);
+    o.rcv_settle_mode = l.receiver.rcv_settle_mode;
     o.max_message_size = l.receiver.max_message_size;
     o.desired_capabilities = l.receiver.desired_capabilities;
     o.properties = l.receiver.properties;

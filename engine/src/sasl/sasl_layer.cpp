@@ -127,9 +127,10 @@ void sasl_layer::succeed() {
   events_.push(sasl_authenticated{mechanism_, user_});
 }
 
-void sasl_layer::secure(std::string peer_subject) {
+void sasl_layer::secure(std::string peer_subject, bool own_certificate) {
   secure_ = true;
   external_identity_ = std::move(peer_subject);
+  own_certificate_ = own_certificate;
 }
 
 std::vector<symbol_view> sasl_layer::offer() const {
@@ -227,11 +228,15 @@ void sasl_layer::on_mechanisms(const frame_view& f, writer& out) {
     for (symbol_view s : m->sasl_server_mechanisms) offered.emplace_back(s.str);
   }
 
-  // The client's preference decides among what both allow.
+  // The client's preference decides among what both allow. By default EXTERNAL only with a
+  // certificate of ours to assert: some servers (RabbitMQ) offer it to every TLS client, and
+  // refuse it from one without a certificate.
   std::vector<std::string> allowed = client_->allowed_mechs;
   if (allowed.empty()) {
     for (std::string_view b : sasl_builtin_mechanisms)
-      if (client_->user.empty() ? !needs_user(b) : needs_user(b)) allowed.emplace_back(b);
+      if ((client_->user.empty() ? !needs_user(b) : needs_user(b)) &&
+          (b != "EXTERNAL" || own_certificate_))
+        allowed.emplace_back(b);
   }
   bool plain_refused = false;
   for (const std::string& want : allowed) {

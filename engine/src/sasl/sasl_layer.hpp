@@ -68,8 +68,9 @@ class sasl_layer {
   const std::string& user() const noexcept { return user_; }
 
   // TLS below completed its handshake: PLAIN may be used, and a server offers EXTERNAL when
-  // the client presented a certificate, whose subject is then its identity.
-  void secure(std::string peer_subject);
+  // the client presented a certificate, whose subject is then its identity. A client with a
+  // certificate of its own (`own_certificate`) may choose EXTERNAL without being told to.
+  void secure(std::string peer_subject, bool own_certificate);
 
   // Client: writes the SASL protocol header.
   void start(writer& out);
@@ -127,6 +128,7 @@ class sasl_layer {
   std::vector<std::uint8_t> success_data_;  // Cyrus: the outcome's additional data on accept()
   std::vector<std::uint8_t> scram_secret_;
   std::string external_identity_;  // server: the TLS client certificate's subject
+  bool own_certificate_ = false;   // client: TLS below presents a certificate of ours
 };
 
 // A copy of a SASL frame fit for a trace: the initial-response of a sasl-init and the response

@@ -441,6 +441,10 @@ std::string_view tls_stage::requested_server_name() const noexcept {
   return name != nullptr ? name : "";
 }
 
+bool tls_stage::has_certificate() const noexcept {
+  return ssl_ && SSL_get_certificate(ssl_.get()) != nullptr;
+}
+
 std::string tls_stage::peer_subject() const {
   if (!ssl_) return {};
   const X509* cert = SSL_get0_peer_certificate(ssl_.get());

@@ -113,6 +113,8 @@ class tls_stage {
   // RFC 2253 form ("CN=client-1,O=Example"), its SHA-256 fingerprint ("AB:01:..."), its DER
   // encoding. Empty when there is none.
   std::string peer_subject() const;
+  // Whether this side has a certificate to present (a client's is sent when the server asks).
+  bool has_certificate() const noexcept;
   std::string peer_fingerprint_sha256() const;
   std::vector<std::uint8_t> peer_certificate_der() const;
   // Ciphertext taken but not yet decrypted (bounded by about one record); for tests.

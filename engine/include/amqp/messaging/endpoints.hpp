@@ -171,6 +171,10 @@ class link {
   void close(std::optional<condition> error = std::nullopt);
   // Detaches it without closing (a durable subscription stays for a later attach by name).
   void detach(std::optional<condition> error = std::nullopt);
+  // Sends this side's flow state for the link with echo set (spec Part 2, 2.7.4): the peer
+  // answers with its own, which updates status() (a receiver learns the sender's
+  // delivery-count and available). errc::wrong_state while not attached.
+  std::error_code request_flow();
 
   friend bool operator==(const link&, const link&) = default;
   friend struct std::hash<link>;
@@ -203,11 +207,16 @@ class sender : public link {
   // acquire in a transaction (link_status::remote_flow_properties holds its txn-id) too.
   [[nodiscard]] result<tracker, std::error_code> send_encoded(bytes_view encoded,
                                                               const transaction_id* txn = nullptr);
+  // Begins a message given in parts: `first_part` is the start of its encoding, sent as far
+  // as frames fill; tracker::send_more() gives the rest, tracker::abort() gives it up. No other
+  // message goes on this link until it is complete or aborted (errc::wrong_state meanwhile).
+  // Errors as send_encoded's.
+  [[nodiscard]] result<tracker, std::error_code> send_partial(bytes_view first_part);
   // Sends `m` and calls `on_outcome` exactly once, on this connection's thread: with the peer's
   // final state once it settled the delivery (at once, with no state, for a message sent
-  // settled), or with errc::in_doubt when the link or connection ended first. Nothing is
-  // called when the send itself fails (the error is returned). What the bindings' async_send
-  // is built on.
+  // settled; at its outcome when it settles second, as this side then settles first), or
+  // with errc::in_doubt when the link or connection ended first. Nothing is called when the
+  // send itself fails (the error is returned). What the bindings' async_send is built on.
   using outcome_callback = std::function<void(std::error_code, const delivery_state&)>;
   [[nodiscard]] result<tracker, std::error_code> send(const message& m,
                                                       outcome_callback on_outcome);
@@ -229,6 +238,7 @@ class sender : public link {
   friend class connection;
   friend class session;
   using link::link;
+  result<tracker, std::error_code> send_with(bytes_view encoded, send_options options);
 };
 
 class receiver : public link {
@@ -265,6 +275,15 @@ class tracker {
   // Settles it, forgetting it: done automatically after the peer settles unless the sender's
   // auto_settle is off.
   std::error_code settle();
+  // A message begun with sender::send_partial(): the next part of its encoding, the last when
+  // `more` is false. errc::wrong_state once it is complete or its link ended;
+  // errc::invalid_handle once it was aborted or settled.
+  std::error_code send_more(bytes_view part, bool more);
+  // Gives up a message not yet completely sent (spec Part 2, 2.6.14): the receiver drops
+  // what it got of it. The tracker is settled and stale afterwards; no outcome follows.
+  // errc::wrong_state once it is complete or its link ended; errc::invalid_handle once it was
+  // aborted or settled.
+  std::error_code abort();
 
   friend bool operator==(const tracker& a, const tracker& b) noexcept {
     return a.ctx_ == b.ctx_ && a.epoch_ == b.epoch_ && a.delivery_ == b.delivery_;

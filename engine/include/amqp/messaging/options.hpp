@@ -80,7 +80,8 @@ struct connection_options {
   bool tls_allow_plain = false;
 
   // --- the open -------------------------------------------------------------------------------
-  // The peer must send something this often or the connection closes; zero: no limit.
+  // The peer must send something this often or the connection closes (the open asks it for
+  // every half of this, see open_options::idle_timeout); zero: no limit.
   std::chrono::milliseconds idle_timeout{0};
   // Bounds on what the peer controls; limits.max_frame_size is the max-frame-size announced.
   amqp::limits limits{};
@@ -119,7 +120,9 @@ struct sender_options {
   // The link name; empty: one made unique within the container.
   std::string name;
   delivery_mode mode = delivery_mode::none;
-  // Settle a delivery locally once the peer settled it (then on_settled).
+  // Settle a delivery locally once the peer settled it (then on_settled), or once it gave its
+  // outcome when it settles second (rcv-settle-mode second: it waits for this side's
+  // settlement).
   bool auto_settle = true;
   // The target; its address is the one given to open_sender. Unset fields keep their defaults;
   // an empty address (and no dynamic) asks for the anonymous relay: each message goes to its
@@ -134,6 +137,10 @@ struct sender_options {
 struct receiver_options {
   std::string name;  // empty: made unique within the container
   delivery_mode mode = delivery_mode::none;
+  // rcv-settle-mode (spec Part 2, 2.6.12): with second, an outcome goes out unsettled and the
+  // delivery is settled once the sender settled it, on_settled saying so. A sender whose attach
+  // answers first gets first (link_status::rcv_settle_mode says which is in force).
+  receiver_settle_mode rcv_settle_mode = receiver_settle_mode::first;
   // Credit kept granted to the sender: topped up as messages are handled. 0: none, the
   // application grants it with receiver::add_credit().
   std::uint32_t credit_window = 10;
