@@ -83,7 +83,10 @@ verdict broker_restart(script& s) {
   };
 
   amqp::connection c = s.open(o);
-  s.open_sender(c, s.p.address, {.mode = amqp::delivery_mode::at_least_once});
+  // Durable termini: a broker may keep only a queue declared durable across its restart.
+  amqp::sender_options so{.mode = amqp::delivery_mode::at_least_once};
+  so.target.durable = amqp::terminus_durability::configuration;
+  s.open_sender(c, s.p.address, so);
   if (!s.await(nullptr, s.deadline(),
                [&] { return static_cast<int>(st->confirmed.size()) == count; })) {
     auto hold = s.lock();
@@ -94,8 +97,9 @@ verdict broker_restart(script& s) {
   // The restart is behind: its errors end the case no more, any later one does.
   s.forget_errors(c);
   // Credit for them all at once: no top-up races the transfers in flight.
-  amqp::receiver r = s.open_receiver(
-      c, s.p.address, {.credit_window = static_cast<std::uint32_t>(count)});
+  amqp::receiver_options ro{.credit_window = static_cast<std::uint32_t>(count)};
+  ro.source.durable = amqp::terminus_durability::configuration;
+  amqp::receiver r = s.open_receiver(c, s.p.address, ro);
   std::set<std::string> ids;
   std::size_t received = 0;
   auto all_back = [&] {
