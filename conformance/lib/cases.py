@@ -120,7 +120,7 @@ def _cases():
           "credit 0, delivery-count advanced by 10, 2.6.7)."),
         c("link.echo",
           "Attach a receiver on `address` with credit 5 and send a flow with echo=true. Pass "
-          "when the peer answers with a flow for that link (2.7.4)."),
+          "when the peer answers with a flow for that link (2.7.4).", alone=True),
         c("link.dynamic_source",
           "Attach a receiver with a dynamic source. Pass when the peer's attach gives it an "
           "address and a message sent to that address comes back through the receiver."),
@@ -140,7 +140,8 @@ def _cases():
           "with closed=false; send a message to `address` through a target of the same "
           "durability (a broker may refuse to see one queue as durable and not); attach again "
           "with the same name. "
-          "Pass when the message arrives through the re-attached link."),
+          "Pass when the message arrives through the re-attached link.",
+          alone=True),
         # --- Part 2.6.12 and 2.7.5 transfers -----------------------------------------------
         c("transfer.multi_frame",
           "Open with max-frame-size 4096. For each size in `sizes`, send one message with a "

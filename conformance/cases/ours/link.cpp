@@ -169,8 +169,8 @@ verdict durable_terminus(script& s) {
   if (!node) return fail("the peer's attach has no source");
   if (node->durable != amqp::terminus_durability::unsettled_state) {
     const char* names[] = {"none", "configuration", "unsettled-state"};
-    return fail(std::string("the peer's source has durable ") +
-                names[static_cast<int>(node->durable)] + ", asked unsettled-state");
+    return fail(std::string("the peer's source has durability ") +
+                names[static_cast<int>(node->durable)] + ", not unsettled-state");
   }
   s.close_link(c, r, true);
   // Through a target as durable as the source: a broker may refuse to see one queue both ways.

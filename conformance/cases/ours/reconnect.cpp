@@ -31,16 +31,24 @@ verdict broker_restart(script& s) {
     std::unordered_map<amqp::tracker, int> in_flight;
     std::set<int> confirmed;
     int resent = 0;
+    bool dropped = false;  // the connection went down (the restart began)
+    amqp::sender sender;
   };
   auto st = std::make_shared<progress>();
   for (int i = 0; i < count; ++i) st->to_send.push_back(i);
+  // Once restart_after messages are accepted, the rest waits for the restart to begin, so that
+  // it comes in the middle of the send however fast the first ones went.
+  const int restart_after = s.p.get<int>("restart_after", 0);
 
-  auto send_more = [&s, st](amqp::sender snd) {
+  auto send_more = [&s, st, restart_after](amqp::sender snd) {
     while (snd.credit() > 0) {
       int n;
       {
         auto hold = s.lock();
         if (st->to_send.empty()) return;
+        if (!st->dropped && restart_after > 0 &&
+            static_cast<int>(st->confirmed.size() + st->in_flight.size()) >= restart_after)
+          return;
         n = st->to_send.front();
         st->to_send.pop_front();
       }
@@ -53,7 +61,29 @@ verdict broker_restart(script& s) {
       st->in_flight[*t] = n;
     }
   };
-  s.hook = [&s, st, send_more](const std::string& what, amqp::messaging_event& e) {
+  // Durable termini: a broker may keep only a queue declared durable across its restart.
+  amqp::sender_options so{.mode = amqp::delivery_mode::at_least_once};
+  so.target.durable = amqp::terminus_durability::configuration;
+  s.hook = [&s, st, send_more, so](const std::string& what, amqp::messaging_event& e) {
+    if (what == "on_disconnected" || what == "on_transport_error") {
+      auto hold = s.lock();
+      st->dropped = true;
+    }
+    if (what == "on_reconnected") {
+      // A broker shutting down may end the session before it closes the connection (RabbitMQ
+      // does, with amqp:internal-error "shutdown"): that sender is over, a new one goes on.
+      amqp::sender old;
+      {
+        auto hold = s.lock();
+        old = st->sender;
+      }
+      // Opened without the lock: the handler records what follows under it.
+      if (old.is_set() && old.state() == amqp::endpoint_state::closed) {
+        amqp::sender next = e.connection().open_session().open_sender(s.p.address, so);
+        auto hold = s.lock();
+        st->sender = next;
+      }
+    }
     if (what == "on_sendable") send_more(e.sender());
     if (what == "on_accepted") {
       std::size_t total;
@@ -83,10 +113,11 @@ verdict broker_restart(script& s) {
   };
 
   amqp::connection c = s.open(o);
-  // Durable termini: a broker may keep only a queue declared durable across its restart.
-  amqp::sender_options so{.mode = amqp::delivery_mode::at_least_once};
-  so.target.durable = amqp::terminus_durability::configuration;
-  s.open_sender(c, s.p.address, so);
+  {
+    amqp::sender first = s.open_sender(c, s.p.address, so);
+    auto hold = s.lock();
+    st->sender = first;
+  }
   if (!s.await(nullptr, s.deadline(),
                [&] { return static_cast<int>(st->confirmed.size()) == count; })) {
     auto hold = s.lock();

@@ -18,7 +18,7 @@ class Coordinator(Recorder, TransactionHandler):
 
     def on_transaction_declare_failed(self, event):
         # Proton calls any answer without a txn-id a failed declare
-        event.transaction.outcome = "declare answered %s%s, not declared" % (
+        event.transaction.outcome = "coordinator answered the declare with %s%s, not declared" % (
             state_name(event.delivery.remote_state), reason(event.delivery))
 
     def on_transaction_committed(self, event):
