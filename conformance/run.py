@@ -8,9 +8,10 @@
 our-broker), --peer picks implementations (ours-asio, ours-libevent, ours = both, proton-python,
 proton-cpp, uamqp, rhea, amqp-peer for the scripts), --suite a suite (connection, session, link,
 transfer, delivery, security, transactions, reconnect, types, scripts), --case cases by name.
---ci makes the run that `./run.sh test` makes: the cases marked for it, smaller transfers, and
-an interop matrix of every implementation with ours-asio both ways (the full matrix crosses
-every sender with every receiver).
+--ci makes the run that `./run.sh test` makes: the cases marked for it, smaller transfers, an
+interop matrix of every implementation with ours-asio both ways (the full matrix crosses every
+sender with every receiver), and every broker but Qpid Proton's C++ example broker, which dies
+now and then under several connections at once (the full run restarts it and says so).
 
 Each broker is installed when missing, started on free 127.0.0.1 ports, and stopped when its
 runs are done. The verdicts are judged against conformance/expectations/ (see
@@ -42,6 +43,7 @@ import report  # noqa: E402
 VALUES = os.path.join(HERE, "interop", "values")
 SCRIPTS = os.path.join(HERE, "scripts")
 REFERENCE = "proton-python"  # our library must pass what this one passes
+CI_LEAVES_OUT = {"proton-cpp-broker"}
 
 
 def parse_args():
@@ -71,7 +73,8 @@ class Plan:
         self.impls = [i for i in implementations.implementations(args.build)
                       if not wanted or i.name in wanted]
         self.scripts_wanted = not wanted or "amqp-peer" in wanted
-        self.brokers = args.broker or peers.brokers()
+        self.brokers = args.broker or [b for b in peers.brokers()
+                                       if self.full or b not in CI_LEAVES_OUT]
 
     def suite_wanted(self, suite):
         return not self.args.suite or suite in self.args.suite
