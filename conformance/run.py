@@ -156,7 +156,8 @@ class RestartGuard:
                 self.skipped.append("%s died during the runs beside each other and was started "
                                     "again (log %s)" % (self.broker.name, self.broker.log_path))
         again = play_one()
-        again.notes.append("%s: played again, the broker had died meanwhile" % again.name)
+        again.notes.append("%s %s [%s]: played again, the broker had died meanwhile"
+                           % (again.broker, again.name, again.column))
         return again
 
 

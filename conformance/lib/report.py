@@ -59,7 +59,7 @@ def table(results, brokers, problems, skipped):
             out += ["    " + line for line in r.evidence]
     notes = sorted({n for r in results for n in r.notes})
     if notes:
-        out += ["", "Values an implementation cannot express (not sent):"]
+        out += ["", "Notes (values an implementation cannot express, runs played again):"]
         out += ["  " + n for n in notes]
     if skipped:
         out += ["", "Not run:"] + ["  " + s for s in skipped]
