@@ -161,7 +161,7 @@ class RestartGuard:
         return again
 
 
-def run_broker(plan, name, certs, usable, problems, skipped):
+def run_broker(plan, name, certs, usable, book, problems, skipped):
     broker = peers.broker(name, plan.args.build, plan.args.state)
     try:
         broker.install()
@@ -180,9 +180,10 @@ def run_broker(plan, name, certs, usable, problems, skipped):
     try:
         shared, alone, scripts = runs_for_broker(plan, broker, certs, usable)
         guard = RestartGuard(broker, skipped)
-        with concurrent.futures.ThreadPoolExecutor(plan.args.jobs) as pool:
+        jobs = min(plan.args.jobs, broker.concurrent_runs or plan.args.jobs)
+        with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
             for result in pool.map(guard.run, shared):
-                results.append(progress(result))
+                results.append(progress(result, book))
         for run in alone + scripts:
             result = run()
             if not broker.running():
@@ -190,28 +191,25 @@ def run_broker(plan, name, certs, usable, problems, skipped):
                 result.status = "fail"
                 result.evidence = ["; ".join(result.evidence + ["the broker exited"])]
                 broker.start()
-            results.append(progress(result))
+            results.append(progress(result, book))
     finally:
         broker.stop()
     return broker, results
 
 
-def progress(result):
+def progress(result, book):
+    """Judges a result against the expectations as it comes, and prints it if it fails."""
     if result.status == "fail":
-        print("  FAIL %s %s [%s]: %s" % (result.broker, result.name, result.column,
-                                         "; ".join(result.evidence)[:300]), flush=True)
+        used = book.judge(result.name, result.broker, result.clients, result.evidence)
+        if used is not None:
+            result.status = "deviation"
+            result.evidence = ["%s (%s)" % ("; ".join(result.evidence), used[0].where())]
+        else:
+            print("  FAIL %s %s [%s]: %s" % (result.broker, result.name, result.column,
+                                             "; ".join(result.evidence)[:300]), flush=True)
+    elif result.status == "pass":
+        book.ran(result.name, result.broker, result.clients)
     return result
-
-
-def judge(results, book):
-    for r in results:
-        if r.status == "fail":
-            used = book.judge(r.name, r.broker, r.clients, r.evidence)
-            if used is not None:
-                r.status = "deviation"
-                r.evidence = ["%s (%s)" % ("; ".join(r.evidence), used[0].where())]
-        elif r.status == "pass":
-            book.ran(r.name, r.broker, r.clients)
 
 
 def behind_reference(results):
@@ -255,12 +253,11 @@ def main():
         return 0
     certs = peers.certs(state)
     results, brokers = [], []
+    book = expectations.Expectations(os.path.join(HERE, "expectations"))
     for name in plan.brokers:
-        broker, mine = run_broker(plan, name, certs, usable, problems, skipped)
+        broker, mine = run_broker(plan, name, certs, usable, book, problems, skipped)
         brokers.append((name, broker.description))
         results += mine
-    book = expectations.Expectations(os.path.join(HERE, "expectations"))
-    judge(results, book)
     problems += behind_reference(results)
     problems += ["stale expectation %s: no longer seen (%s)" % (e.where(), e.evidence)
                  for e in book.stale()]

@@ -151,6 +151,8 @@ class client_sasl final : public engine_harness::sasl_hooks {
     }
   }
 
+  bool deciding() const override { return false; }  // a client has no decision to take
+
   void after_read(amqp::connection_engine&) override {}
 
   // The client's own messages are known once written, which may be after the outcome came in

@@ -144,6 +144,9 @@ class sasl_hooks {
                         std::span<const amqp::event> later) = 0;
   // After each read was fed and its events answered: a decision put off until now.
   virtual void after_read(amqp::connection_engine& e) = 0;
+  // A server's sasl_auth_requested was polled and not answered yet: meanwhile feed() may leave
+  // a pipelined AMQP header unread (engine.hpp).
+  virtual bool deciding() const = 0;
   // The input ended and the driver's end checks held.
   virtual void at_end(const amqp::connection_engine& e) = 0;
 };
@@ -457,6 +460,13 @@ class driver {
   }
 
   void feed(amqp::bytes_view bytes) {
+    // What an earlier read left unread goes first.
+    std::vector<std::uint8_t> joined;
+    if (!unread_.empty()) {
+      joined = std::exchange(unread_, {});
+      joined.insert(joined.end(), bytes.begin(), bytes.end());
+      bytes = amqp::bytes_view(joined);
+    }
     amqp::bytes_view rest = bytes;
     std::size_t rounds = 0;
     do {
@@ -474,6 +484,14 @@ class driver {
              "feed() let the output grow past max_pending_output");
       // A short read is written out in full, which is what unblocks it when output is the cause.
       const std::size_t events = settle(!rest.empty());
+      // A pipelined AMQP header waits for the application's SASL decision: it is fed again
+      // with the next read, or never if the decision never comes.
+      if (!rest.empty() && events == 0 && pending <= config_.limits.max_pending_output &&
+          hooks_ && hooks_->deciding()) {
+        expect(rest[0] == 'A', "feed() left input other than an AMQP header unread for SASL");
+        unread_.assign(rest.begin(), rest.end());
+        return;
+      }
       // Reading stops only while events wait to be polled or too much output waits to be
       // written; anything else would leave the application nothing to do but wait forever.
       if (!rest.empty())
@@ -690,6 +708,7 @@ class driver {
   amqp::time_point now_ = amqp::time_point(1000h);
   std::size_t reads_ = 0;
   std::uint64_t fed_ = 0;
+  std::vector<std::uint8_t> unread_;  // left unread while a SASL decision was awaited
   std::uint64_t consumed_ = 0;
   std::uint64_t item_end_ = 0;  // where the last complete output item ended
   std::uint64_t closed_written_ = 0;

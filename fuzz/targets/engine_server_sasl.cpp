@@ -140,6 +140,8 @@ class server_sasl final : public engine_harness::sasl_hooks {
     }
   }
 
+  bool deciding() const override { return request_.has_value() && decided_ == decision::none; }
+
   void after_read(amqp::connection_engine& e) override {
     if (reads_left_ && --*reads_left_ == 0) give_decision(e, {});
   }

@@ -256,6 +256,51 @@ TEST(sasl, a_decision_may_come_late_within_the_handshake_timeout) {
   EXPECT_EQ(p.server.sasl_accept(), make_error_code(errc::wrong_state));  // decided already
 }
 
+// Qpid Proton's clients send the whole opening at once: SASL header, sasl-init, AMQP header and
+// open. The AMQP header waits, unread, while the application decides the init; after the
+// outcome it is read, at whatever point the stream was cut.
+TEST(sasl, a_server_reads_an_amqp_header_pipelined_behind_the_sasl_init_after_its_outcome) {
+  writer w;
+  write_protocol_header(w, protocol_id::sasl);
+  ASSERT_FALSE(write_frame(w, frame_type::sasl, 0,
+                           spec::sasl_init{.mechanism = symbol_view{"ANONYMOUS"}}));
+  const std::size_t header_at = w.size();
+  write_protocol_header(w, protocol_id::amqp);
+  spec::open open;
+  open.container_id = "pipelining-client";
+  ASSERT_FALSE(write_frame(w, frame_type::amqp, 0, open));
+  const bytes_view stream = w.view();
+
+  for (std::size_t cut = 1; cut <= stream.size(); ++cut) {
+    SCOPED_TRACE("cut at " + std::to_string(cut));
+    engine_side server(sasl_server({.mechanisms = {"ANONYMOUS"}}));
+    const time_point now{std::chrono::hours(1)};
+    std::size_t fed = 0;
+    for (int round = 0; fed < stream.size() && round < 16; ++round) {
+      const std::size_t end = fed < cut ? cut : stream.size();
+      fed += server.engine.feed(stream.subspan(fed, end - fed), now);
+      server.drain_events();
+      if (server.find<sasl_auth_requested>() &&
+          !server.engine.authentication()) {
+        // Nothing of AMQP is read before the decision.
+        EXPECT_LE(fed, header_at);
+        EXPECT_FALSE(server.find<peer_opened>());
+        ASSERT_FALSE(server.engine.sasl_accept());
+      }
+    }
+    ASSERT_EQ(fed, stream.size());
+    EXPECT_FALSE(server.find<transport_closed>());
+    const auto* opened = server.find<peer_opened>();
+    ASSERT_TRUE(opened);
+    ASSERT_TRUE(server.engine.remote_open());
+    EXPECT_EQ(server.engine.remote_open()->container_id, "pipelining-client");
+    const std::vector<std::string> sent = server.sent();
+    EXPECT_TRUE(std::any_of(sent.begin(), sent.end(), [](const std::string& l) {
+      return l.find("@sasl-outcome(0x44) {code: ok}") != std::string::npos;
+    }));
+  }
+}
+
 TEST(sasl, no_decision_within_the_handshake_timeout_ends_the_connection) {
   engine_pair p(sasl_client({}), sasl_server({.mechanisms = {"ANONYMOUS"}}));
   ASSERT_FALSE(p.client.open({.container_id = "client"}));

@@ -87,11 +87,20 @@ def bodies_within(run, conn, seconds, expected):
     return [m.body for m in rcv.inbox]
 
 
-def commit_send(run):
+def transacted(run, commit, work, queued=()):
+    """Connect, queue `queued` on the address, do `work(txn, ssn)` in a declared transaction and
+    commit or roll it back; the connection and what `work` returned."""
     conn = run.connect()
+    if queued:
+        run.put(conn, run.p["address"], list(queued))
     txn, ssn = declare(run, conn)
-    send_in(run, txn, ssn, ["t1", "t2"])
-    discharge(run, txn, commit=True)
+    done = work(txn, ssn)
+    discharge(run, txn, commit)
+    return conn, done
+
+
+def commit_send(run):
+    conn, _ = transacted(run, True, lambda txn, ssn: send_in(run, txn, ssn, ["t1", "t2"]))
     got = bodies_within(run, conn, 0.2, 2)
     if sorted(got) != ["t1", "t2"]:
         raise Fail("after the commit a receiver got %s, expected t1 and t2" % got)
@@ -99,10 +108,7 @@ def commit_send(run):
 
 
 def rollback_send(run):
-    conn = run.connect()
-    txn, ssn = declare(run, conn)
-    send_in(run, txn, ssn, ["t1", "t2"])
-    discharge(run, txn, commit=False)
+    conn, _ = transacted(run, False, lambda txn, ssn: send_in(run, txn, ssn, ["t1", "t2"]))
     run.put(conn, run.p["address"], ["outside"])
     got = bodies_within(run, conn, 1.0, 1)
     if got != ["outside"]:
@@ -112,11 +118,8 @@ def rollback_send(run):
 
 
 def commit_accept(run):
-    conn = run.connect()
-    run.put(conn, run.p["address"], ["m1", "m2"])
-    txn, ssn = declare(run, conn)
-    rcv = accept_in(run, txn, ssn, 2)
-    discharge(run, txn, commit=True)
+    conn, rcv = transacted(run, True, lambda txn, ssn: accept_in(run, txn, ssn, 2),
+                           queued=["m1", "m2"])
     run.close(rcv, "the peer's detach of the receiver")
     got = bodies_within(run, conn, 1.0, 0)
     if got:
@@ -125,11 +128,8 @@ def commit_accept(run):
 
 
 def rollback_accept(run):
-    conn = run.connect()
-    run.put(conn, run.p["address"], ["m1", "m2"])
-    txn, ssn = declare(run, conn)
-    rcv = accept_in(run, txn, ssn, 2)
-    discharge(run, txn, commit=False)
+    conn, rcv = transacted(run, False, lambda txn, ssn: accept_in(run, txn, ssn, 2),
+                           queued=["m1", "m2"])
     run.close(rcv, "the peer's detach of the receiver")
     got = bodies_within(run, conn, 0.2, 2)
     if sorted(got) != ["m1", "m2"]:

@@ -44,6 +44,8 @@ class Broker:
     packages = ()              # the Debian packages it runs on
     port_roles = ("amqp",)     # the ports chosen at start and kept by restart
     start_timeout = 30.0
+    # How many runs it takes side by side; None: as many as the runner's --jobs.
+    concurrent_runs = None
     stop_timeout = 30.0
 
     def __init__(self, build_dir, state_dir):

@@ -1,7 +1,9 @@
 """The machine under the peers: Debian packages, processes known by pid, loopback ports.
 
 Everything here acts only on what a caller names: a package, a pid together with the command
-line it had when it was started, a port on 127.0.0.1. Nothing is ever found or stopped by name.
+line it had when it was started, a port on 127.0.0.1. Nothing is ever found or stopped by name,
+but for one exception: an epmd that appeared while ensure_packages installed a package, which
+that install started.
 """
 
 import errno
@@ -74,10 +76,29 @@ def ensure_packages(packages):
     finally:
         if made_policy:
             os.remove(POLICY_RC_D)
+        for pid in _pids_named("epmd") - epmd_before:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
     if result.returncode != 0:
         lines = (result.stderr or result.stdout).strip().splitlines()
         raise Unavailable("apt-get install %s failed: %s"
                           % (" ".join(missing), lines[-1] if lines else "no output"))
+
+
+def _pids_named(name):
+    """The pids of the processes whose command name is `name`."""
+    pids = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/comm" % entry) as f:
+                    if f.read().strip() == name:
+                        pids.add(int(entry))
+            except OSError:
+                pass  # ended while listing
+    return pids
 
 
 # --- processes -----------------------------------------------------------------------------------

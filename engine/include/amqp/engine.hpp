@@ -95,7 +95,9 @@ class connection_engine {
 
   // Reads as much of `bytes` as it can and returns how much: all of it, unless
   // limits::max_pending_events events wait to be polled or more than
-  // limits::max_pending_output bytes wait to be written (then feed the rest after that).
+  // limits::max_pending_output bytes wait to be written (then feed the rest after that), or,
+  // on a SASL server, a client's AMQP header pipelined behind its sasl-init comes while
+  // sasl_auth_requested awaits sasl_accept() or sasl_reject() (feed the rest after that).
   // Keeps no pointer into `bytes`. Bytes after the end of the conversation are consumed and
   // ignored. `now` must not be earlier than any time given before.
   std::size_t feed(bytes_view bytes, time_point now);

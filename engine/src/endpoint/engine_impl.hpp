@@ -96,6 +96,12 @@ struct connection_engine::impl {
   // A server's decision is still wanted: the exchange runs and the transport has not ended
   // (a handshake timeout may have ended it while the application was deciding).
   bool sasl_deciding() const noexcept { return sasl_running() && !close_sent && !aborted; }
+  // `next`, where an item starts, is a client's AMQP header pipelined behind its sasl-init,
+  // while the application decides that init: it waits unread until the outcome is written.
+  bool holds_pipelined_header(std::uint8_t next) const noexcept {
+    return !reading_item && next == 'A' && sasl &&
+           sasl->status() == detail::sasl_layer::state::awaiting_decision;
+  }
   // Client: writes the SASL header, the open waiting in pending_open.
   void start_sasl();
   // Traces the headers and frames written to `out` from `from` on (SASL frames redacted).
@@ -217,6 +223,7 @@ struct connection_engine::impl {
 
   engine_config config;
   frame_reader reader;
+  bool reading_item = false;  // the reader holds part of an item: the next byte continues it
   writer out;
   std::size_t out_pos = 0;       // bytes of `out` already consumed
   std::uint64_t out_offset = 0;  // where out[0] is in the outgoing stream (for the trace)

@@ -36,8 +36,12 @@ std::size_t connection_engine::impl::feed(bytes_view bytes) {
     if (input_ended || aborted) return bytes.size();
     if (events.size() >= config.limits.max_pending_events) break;
     if (out.size() - out_pos > config.limits.max_pending_output) break;
+    // Read now, the header would find the exchange unfinished (Part 5, 5.3.2: AMQP follows
+    // the outcome); Qpid Proton's clients send it that early all the same.
+    if (holds_pipelined_header(bytes[used])) break;
     const auto r = reader.read(bytes.subspan(used));
     used += r.consumed;
+    reading_item = !r.item && r.consumed > 0;
     if (r.error) {
       on_reader_error(*r.error);
       return bytes.size();

@@ -50,16 +50,14 @@ interop::json line_of(const amqp::message_view& m) {
   return line;
 }
 
-class interop_receiver : public amqp::messaging_handler {
+// Its error() is empty when --count messages arrived.
+class interop_receiver : public interop::ours::shim_handler {
  public:
-  interop_receiver(const interop::shim_args& args, amqp::url url, amqp::connection_options co)
-      : args_(args), url_(std::move(url)), co_(std::move(co)) {}
-
-  // Why the run failed; empty when --count messages arrived.
-  const std::string& error() const { return error_; }
+  explicit interop_receiver(const interop::ours::start_up& start)
+      : start_(start), args_(start.args) {}
 
   void on_start(amqp::messaging_event& e) override {
-    amqp::connection c = e.container().connect(url_, co_);
+    amqp::connection c = e.container().connect(start_.url, start_.options);
     // Credit for exactly --count, granted once (on_link_opened): no message beyond it is
     // taken from the queue, and no top-up races the broker's transfers (RabbitMQ 3.10 sends
     // one transfer too many when credit is re-granted while it is sending).
@@ -67,10 +65,9 @@ class interop_receiver : public amqp::messaging_handler {
                     {.mode = amqp::delivery_mode::at_least_once, .credit_window = 0});
     amqp::container& container = e.container();
     container.schedule(args_.timeout, [this, &container] {
-      if (received_ != args_.count && error_.empty())
-        error_ = "timed out after " + std::to_string(args_.timeout.count()) + " ms with " +
-                 std::to_string(received_) + " of " + std::to_string(args_.count) +
-                 " messages";
+      if (received_ != args_.count)
+        note("timed out after " + std::to_string(args_.timeout.count()) + " ms with " +
+             std::to_string(received_) + " of " + std::to_string(args_.count) + " messages");
       container.stop();
     });
   }
@@ -86,55 +83,29 @@ class interop_receiver : public amqp::messaging_handler {
     if (++received_ == args_.count) e.connection().close();
   }
 
-  void on_transport_error(amqp::messaging_event& e) override {
-    fail(e, "transport: " + (e.error() ? e.error()->to_string() : std::string("failed")));
-  }
-  void on_error(amqp::messaging_event& e) override {
-    fail(e, "peer closed with " + (e.error() ? e.error()->to_string() : std::string("an error")));
-  }
   // The last event of the run: the timeout is not waited for.
   void on_connection_closed(amqp::messaging_event& e) override {
-    if (received_ != args_.count && error_.empty())
-      error_ = "connection closed after " + std::to_string(received_) + " of " +
-               std::to_string(args_.count) + " messages";
+    if (received_ != args_.count)
+      note("connection closed after " + std::to_string(received_) + " of " +
+           std::to_string(args_.count) + " messages");
     e.container().stop();
   }
   // The transport is gone without a close (after a transport error): nothing more will come.
   void on_disconnected(amqp::messaging_event& e) override { e.container().stop(); }
 
  private:
-  void fail(amqp::messaging_event& e, std::string why) {
-    if (error_.empty()) error_ = std::move(why);
-    if (e.connection().is_set()) e.connection().close();
-  }
-
+  const interop::ours::start_up& start_;
   const interop::shim_args& args_;
-  amqp::url url_;
-  amqp::connection_options co_;
   std::size_t received_ = 0;
-  std::string error_;
 };
-
-int fail(const std::string& why) {
-  std::cout << interop::error_line(why) << std::endl;
-  return 1;
-}
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  interop::shim_args args;
-  if (std::string why = interop::parse(argc, argv, interop::shim_role::receiver, args,
-                                       interop::ours::io_bindings);
-      !why.empty())
-    return fail(why);
-  auto url = amqp::parse_url(args.url);
-  if (!url) return fail("--url: " + url.error().message);
-  auto co = interop::ours::connection_options(args);
-  if (!co) return fail("TLS: " + co.error());
-
-  interop_receiver handler(args, std::move(*url), std::move(*co));
-  interop::ours::make_container(args, handler)->run();
-  if (!handler.error().empty()) return fail(handler.error());
+  const auto start = interop::ours::start(argc, argv, interop::shim_role::receiver);
+  if (!start) return 1;
+  interop_receiver handler(*start);
+  interop::ours::make_container(start->args, handler)->run();
+  if (!handler.error().empty()) return interop::ours::fail(handler.error());
   return 0;
 }

@@ -31,18 +31,15 @@ amqp::message make_message(std::size_t index, const interop::json& typed) {
   return m;
 }
 
-class interop_sender : public amqp::messaging_handler {
+// Its error() is empty when every message was accepted.
+class interop_sender : public interop::ours::shim_handler {
  public:
-  interop_sender(const interop::shim_args& args, amqp::url url, amqp::connection_options co,
-                 std::vector<amqp::message> messages)
-      : args_(args), url_(std::move(url)), co_(std::move(co)), messages_(std::move(messages)) {}
-
-  // Why the run failed; empty when every message was accepted.
-  const std::string& error() const { return error_; }
+  interop_sender(const interop::ours::start_up& start, std::vector<amqp::message> messages)
+      : start_(start), messages_(std::move(messages)) {}
 
   void on_start(amqp::messaging_event& e) override {
-    amqp::connection c = e.container().connect(url_, co_);
-    c.open_sender(args_.address, {.mode = amqp::delivery_mode::at_least_once});
+    amqp::connection c = e.container().connect(start_.url, start_.options);
+    c.open_sender(start_.args.address, {.mode = amqp::delivery_mode::at_least_once});
   }
 
   void on_link_opened(amqp::messaging_event& e) override {
@@ -69,16 +66,10 @@ class interop_sender : public amqp::messaging_handler {
     fail(e, id(index_of(e.tracker())) + " was left in doubt: the link or connection ended first");
   }
 
-  void on_transport_error(amqp::messaging_event& e) override {
-    fail(e, "transport: " + (e.error() ? e.error()->to_string() : std::string("failed")));
-  }
-  void on_error(amqp::messaging_event& e) override {
-    fail(e, "peer closed with " + (e.error() ? e.error()->to_string() : std::string("an error")));
-  }
   void on_connection_closed(amqp::messaging_event&) override {
-    if (!done_ && error_.empty())
-      error_ = "connection closed after " + std::to_string(accepted_) + " of " +
-               std::to_string(messages_.size()) + " messages were accepted";
+    if (!done_)
+      note("connection closed after " + std::to_string(accepted_) + " of " +
+           std::to_string(messages_.size()) + " messages were accepted");
   }
 
  private:
@@ -100,44 +91,25 @@ class interop_sender : public amqp::messaging_handler {
     e.connection().close();
   }
 
-  // Keeps the first reason: what follows it (the close, the transport's end) is its echo.
-  void fail(amqp::messaging_event& e, std::string why) {
-    if (error_.empty()) error_ = std::move(why);
-    if (e.connection().is_set()) e.connection().close();
-  }
-
-  const interop::shim_args& args_;
-  amqp::url url_;
-  amqp::connection_options co_;
+  const interop::ours::start_up& start_;
   std::vector<amqp::message> messages_;
   std::size_t next_ = 0;
   std::size_t accepted_ = 0;
   std::unordered_map<amqp::tracker, std::size_t> in_flight_;
   bool done_ = false;
-  std::string error_;
 };
-
-int fail(const std::string& why) {
-  std::cout << interop::error_line(why) << std::endl;
-  return 1;
-}
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  interop::shim_args args;
-  if (std::string why = interop::parse(argc, argv, interop::shim_role::sender, args,
-                                       interop::ours::io_bindings);
-      !why.empty())
-    return fail(why);
-  auto url = amqp::parse_url(args.url);
-  if (!url) return fail("--url: " + url.error().message);
-  auto co = interop::ours::connection_options(args);
-  if (!co) return fail("TLS: " + co.error());
+  using interop::ours::fail;
+  const auto start = interop::ours::start(argc, argv, interop::shim_role::sender);
+  if (!start) return 1;
+  const std::string& values_file = start->args.values;
 
   interop::json values;
   try {
-    values = interop::load_values(args.values);
+    values = interop::load_values(values_file);
   } catch (const interop::bad_value& e) {
     return fail(e.what());
   }
@@ -146,14 +118,14 @@ int main(int argc, char** argv) {
     try {
       messages.push_back(make_message(i, values[i]));
     } catch (const interop::bad_value& e) {
-      return fail(args.values + ", value " + std::to_string(i) + ": " + e.what());
+      return fail(values_file + ", value " + std::to_string(i) + ": " + e.what());
     }
   }
   values = {};  // the messages hold the large values now
 
   const std::size_t count = messages.size();
-  interop_sender handler(args, std::move(*url), std::move(*co), std::move(messages));
-  interop::ours::make_container(args, handler)->run();
+  interop_sender handler(*start, std::move(messages));
+  interop::ours::make_container(start->args, handler)->run();
   if (!handler.error().empty()) return fail(handler.error());
   std::cout << interop::json{{"sent", count}, {"unsupported", interop::json::array()}}.dump()
             << std::endl;

@@ -3,6 +3,10 @@
 #include "amqp/asio/container.hpp"
 #include "amqp/libevent/container.hpp"
 #include "amqp/tls.hpp"
+#include "typed_text.hpp"
+
+#include <iostream>
+#include <utility>
 
 namespace interop::ours {
 
@@ -28,6 +32,30 @@ amqp::result<amqp::connection_options, std::string> connection_options(const shi
     co.tls_server_name = args.server_name;
   }
   return co;
+}
+
+std::optional<start_up> start(int argc, char** argv, shim_role role) {
+  shim_args args;
+  if (std::string why = parse(argc, argv, role, args, io_bindings); !why.empty()) {
+    fail(why);
+    return std::nullopt;
+  }
+  auto url = amqp::parse_url(args.url);
+  if (!url) {
+    fail("--url: " + url.error().message);
+    return std::nullopt;
+  }
+  auto co = connection_options(args);
+  if (!co) {
+    fail("TLS: " + co.error());
+    return std::nullopt;
+  }
+  return start_up{std::move(args), std::move(*url), std::move(*co)};
+}
+
+int fail(const std::string& why) {
+  std::cout << error_line(why) << std::endl;
+  return 1;
 }
 
 std::unique_ptr<amqp::container> make_container(const shim_args& args,

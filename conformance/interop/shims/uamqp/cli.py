@@ -1,11 +1,14 @@
 """The shims' command line (conformance/interop/README.md) and the uAMQP connection."""
 
-import argparse
 import collections
-import json
 import logging
+import os
 import sys
 from urllib.parse import urlsplit
+
+# The command line shared with the other Python shims lives in ../common.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+import shim_cli  # noqa: E402  (found through the path above)
 
 import uamqp
 from uamqp import authentication
@@ -37,24 +40,8 @@ _uamqp_log.propagate = False
 
 
 def parse_args(role):
-    p = argparse.ArgumentParser(description="Azure uAMQP (python3-uamqp) interop %s" % role)
-    p.add_argument("--url", required=True,
-                   help="amqps://host:port (uAMQP's Python API is TLS only)")
-    p.add_argument("--address", required=True)
-    if role == "sender":
-        p.add_argument("--values", required=True, help="values JSON file")
-    else:
-        p.add_argument("--count", required=True, type=int)
-        p.add_argument("--timeout", required=True, type=float,
-                       help="seconds for the whole run")
-    p.add_argument("--ca")
-    p.add_argument("--cert")
-    p.add_argument("--key")
-    p.add_argument("--server-name", default="localhost")
-    p.add_argument("--user")
-    p.add_argument("--password")
-    p.add_argument("--mechs", help='space-separated SASL mechanisms, e.g. "PLAIN ANONYMOUS"')
-    return p.parse_args()
+    return shim_cli.parse_args(role, "Azure uAMQP (python3-uamqp)",
+                               "amqps://host:port (uAMQP's Python API is TLS only)")
 
 
 def connect(args):
@@ -82,9 +69,7 @@ def connect(args):
     return uamqp.Connection(args.server_name, auth)
 
 
-def emit(obj):
-    sys.stdout.write(json.dumps(obj) + "\n")
-    sys.stdout.flush()
+emit = shim_cli.emit
 
 
 def error(why):
