@@ -134,10 +134,11 @@ def runs_for_broker(plan, broker, certs, usable):
 
 
 class RestartGuard:
-    """Runs side by side with a broker that may die under one of them (Qpid Proton's C++
-    example broker does, now and then, with several connections at once): which run took it
-    down cannot be told, so it is started again, each run that failed meanwhile is played again
-    once, and the report says how often it happened."""
+    """Runs with a broker that may die under them (Qpid Proton's C++ example broker dies at the
+    connection after a multi-frame transfer or an oversize message, and now and then with
+    several connections at once): which run took it down cannot always be told, so it is
+    started again, each run that failed meanwhile is played again once, and the report says
+    how often it happened."""
 
     def __init__(self, broker, skipped):
         self.broker, self.skipped = broker, skipped
@@ -153,7 +154,7 @@ class RestartGuard:
             if not self.broker.running():
                 self.broker.start()
                 self.epoch += 1
-                self.skipped.append("%s died during the runs beside each other and was started "
+                self.skipped.append("%s died during its runs and was started "
                                     "again (log %s)" % (self.broker.name, self.broker.log_path))
         again = play_one()
         again.notes.append("%s %s [%s]: played again, the broker had died meanwhile"

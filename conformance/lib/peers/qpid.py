@@ -50,7 +50,9 @@ class ProtonCppBroker(Broker):
     # What the build needs: the library, and the example's source.
     packages = ("libqpid-proton-cpp12-dev", "libqpid-proton11-dev-examples")
     # It dies now and then when several connections come and go at once: one run at a time
-    # keeps it up (it still dies on an aborted transfer, a case that runs alone).
+    # spares it that. It still dies on an aborted transfer (a case that runs alone), and at
+    # the connection after a multi-frame transfer or an oversize message, which the runner's
+    # RestartGuard plays again.
     concurrent_runs = 1
 
     @property
