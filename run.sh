@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 
 JOBS=$(nproc 2>/dev/null || echo 2)
 BUILD_PACKAGES=(cmake ninja-build g++ pkg-config libgtest-dev libgmock-dev libtinyxml2-dev libssl-dev
-                libsasl2-dev libasio-dev libevent-dev nlohmann-json3-dev)
+                libsasl2-dev libasio-dev libevent-dev nlohmann-json3-dev zlib1g-dev libzstd-dev)
 # Cyrus SASL's mechanism plugins and saslpasswd2, for the Cyrus interop tests; Qpid Proton's
 # example programs and C++ binding, the peers of the examples' interop tests; openssl, which
 # makes their certificates.

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 
 namespace amqp {
 
@@ -38,5 +39,9 @@ class random_source {
 // line naming the failure to stderr and calls std::abort(): continuing with bytes that might
 // be predictable would silently break the security of every nonce drawn afterwards.
 random_source& system_random() noexcept;
+
+// A random (version 4, RFC 4122) UUID in its text form, "2f1c...-4...": container ids and link
+// names that must not meet another's.
+std::string random_uuid(random_source& random = system_random());
 
 }  // namespace amqp

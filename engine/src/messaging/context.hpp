@@ -73,6 +73,7 @@ class handle_map {
 };
 
 inline constexpr std::uint32_t no_link = 0xffffffffu;
+inline constexpr std::uint32_t no_session = 0xffffffffu;
 
 // A session's link to the peer's transaction coordinator (transactions.cpp): attached on the
 // first declare, for the current transport only (links to a coordinator cannot be resumed,
@@ -236,6 +237,16 @@ struct connection_context : std::enable_shared_from_this<connection_context> {
   // what else it concerns); its handles are made when the handler asks for them.
   messaging_event make_event() { return messaging_event(*owner, this, epoch); }
   void set_link(messaging_event& e, std::uint32_t id);
+  // on_link_closed for the links with their own handler not told yet, of `session` (no_session:
+  // all), with `error`.
+  void report_own_links_closed(std::uint32_t session, const std::optional<condition>& error);
+  // Where link `id`'s events go: its own handler (sender_options::handler,
+  // receiver_options::handler), else the connection's.
+  messaging_handler* handler_of(std::uint32_t id) const noexcept {
+    const link_record& l = links[id];
+    messaging_handler* own = l.role == role::sender ? l.sender.handler : l.receiver.handler;
+    return own ? own : handler;
+  }
   static void set_session(messaging_event& e, std::uint32_t id) { e.session_ = id; }
   static void set_tracker(messaging_event& e, delivery_handle d) {
     e.transfer_ = messaging_event::transfer::tracker;

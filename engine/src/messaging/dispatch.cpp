@@ -26,6 +26,7 @@ void connection_context::dispatch() {
     finished = true;
     report_transport_error(error);
     report_disconnected();
+    report_own_links_closed(no_session, error);
     return;
   }
   if (!transport_up) return;
@@ -83,8 +84,28 @@ void connection_context::report_disconnected() {
 
 void connection_context::report_closed() {
   flags.reported_closed = true;
+  report_own_links_closed(no_session, flags.error);
   messaging_event e = make_event();
   handler->on_connection_closed(e);
+}
+
+// A link with its own handler hears of the end of its session or connection, which its
+// handler is not told of otherwise.
+void connection_context::report_own_links_closed(std::uint32_t session,
+                                                 const std::optional<condition>& error) {
+  for (std::uint32_t i = 0; i < links.size(); ++i) {
+    link_record& l = links[i];
+    if (l.flags.reported_closed || l.coordinator || (session != no_session && l.session != session))
+      continue;
+    if ((l.role == role::sender ? l.sender.handler : l.receiver.handler) == nullptr) continue;
+    l.flags.reported_closed = true;
+    if (!l.flags.error) l.flags.error = error;
+    messaging_event e = make_event();
+    set_link(e, i);
+    e.error_ = error;
+    if (error) handler_of(i)->on_link_error(e);
+    handler_of(i)->on_link_closed(e);
+  }
 }
 
 // --- connection ---------------------------------------------------------------------------------
@@ -121,6 +142,7 @@ void connection_context::on_peer_closed(const peer_closed& ev) {
     return;
   }
   flags.local_closed = true;
+  report_own_links_closed(no_session, ev.error);
   messaging_event e = make_event();
   e.error_ = ev.error;
   if (ev.error) handler->on_connection_error(e);
@@ -153,7 +175,7 @@ void connection_context::on_violation(const protocol_violation& ev) {
       return;
     }
     set_link(e, it->second);
-    handler->on_link_error(e);
+    handler_of(it->second)->on_link_error(e);
     return;
   }
   if (ev.session.is_set()) {
@@ -169,6 +191,7 @@ void connection_context::on_violation(const protocol_violation& ev) {
   flags.local_closed = true;
   flags.error = ev.error;
   flags.reported_closed = true;
+  report_own_links_closed(no_session, ev.error);
   handler->on_connection_error(e);
   handler->on_connection_closed(e);
 }
@@ -237,6 +260,7 @@ void connection_context::on_peer_ended(const peer_ended_session& ev) {
   // Its coordinator went with it, and the transactions it did not discharge (spec Part 4, 4.1).
   if (const std::uint32_t c = sessions[id].coordinator.link; c != no_link)
     coordinator_lost(c, ev.error);
+  report_own_links_closed(id, ev.error);
   messaging_event e = make_event();
   set_session(e, id);
   e.error_ = ev.error;
@@ -281,7 +305,7 @@ void connection_context::on_peer_attached(const peer_attached& ev) {
   links[id].flags.remote_open = true;
   messaging_event e = make_event();
   set_link(e, id);
-  handler->on_link_opened(e);
+  handler_of(id)->on_link_opened(e);
   if (links[id].answered || links[id].flags.local_closed) return;
   // A coordinator the application did not take on: refused, as a peer without transactions
   // does (spec Part 2, 2.6.3), rather than answered as if messages to it were transactions.
@@ -319,9 +343,10 @@ void connection_context::on_peer_detached(const peer_detached& ev) {
   messaging_event e = make_event();
   set_link(e, id);
   e.error_ = ev.error;
-  if (ev.error) handler->on_link_error(e);
+  messaging_handler* h = handler_of(id);
+  if (ev.error) h->on_link_error(e);
   links[id].flags.reported_closed = true;
-  handler->on_link_closed(e);
+  h->on_link_closed(e);
 }
 
 void connection_context::on_credit(const credit_granted& ev) {
@@ -334,11 +359,12 @@ void connection_context::on_credit(const credit_granted& ev) {
   }
   messaging_event e = make_event();
   set_link(e, id);
+  messaging_handler* h = handler_of(id);
   const link_status* st = engine->link(ev.link);
-  if (st && st->credit > 0 && !links[id].flags.local_closed) handler->on_sendable(e);
+  if (st && st->credit > 0 && !links[id].flags.local_closed) h->on_sendable(e);
   st = engine->link(ev.link);
   if (st && st->drain) {
-    handler->on_sender_drain_start(e);
+    h->on_sender_drain_start(e);
     st = engine->link(ev.link);
     if (st && st->drain) (void)engine->complete_drain(ev.link);
   }
@@ -349,7 +375,7 @@ void connection_context::on_drained(const link_drained& ev) {
   if (it == link_of.end()) return;
   messaging_event e = make_event();
   set_link(e, it->second);
-  handler->on_receiver_drained(e);
+  handler_of(it->second)->on_receiver_drained(e);
 }
 
 void connection_context::top_up_credit() {
@@ -394,7 +420,7 @@ void connection_context::on_transfer(const transfer_received& ev) {
   delivering = &e;
   delivering_handle = ev.delivery;
   delivering_link = id;
-  handler->on_message(e);
+  handler_of(id)->on_message(e);
   delivering = nullptr;
   settle_by_default(id, ev.delivery);
 }
@@ -439,6 +465,7 @@ void connection_context::on_disposition(const disposition_received& ev) {
   }
   messaging_event e = make_event();
   set_link(e, id);
+  messaging_handler* h = handler_of(id);
   if (links[id].role == role::sender) {
     set_tracker(e, ev.delivery);
     // An outcome is reported once: when it arrives, not again with the settlement.
@@ -449,13 +476,13 @@ void connection_context::on_disposition(const disposition_received& ev) {
       report = outcome_reported.empty() || outcome_reported.erase(ev.delivery) == 0;
     if (report) {
       switch (d->remote_state.kind) {
-        case delivery_state::type::accepted: handler->on_accepted(e); break;
+        case delivery_state::type::accepted: h->on_accepted(e); break;
         case delivery_state::type::rejected:
           if (d->remote_state.error) e.error_ = *d->remote_state.error;
-          handler->on_rejected(e);
+          h->on_rejected(e);
           break;
-        case delivery_state::type::released: handler->on_released(e); break;
-        case delivery_state::type::modified: handler->on_modified(e); break;
+        case delivery_state::type::released: h->on_released(e); break;
+        case delivery_state::type::modified: h->on_modified(e); break;
         default: break;
       }
     }
@@ -476,7 +503,7 @@ void connection_context::on_disposition(const disposition_received& ev) {
     // Before on_settled, which may settle (and free) the delivery, as on_accepted ... may have.
     if (const delivery_status* now = engine->delivery(ev.delivery))
       complete_outcome(ev.delivery, {}, now->remote_state);
-    handler->on_settled(e);
+    h->on_settled(e);
     d = engine->delivery(ev.delivery);
     if (d && !d->settled && links[id].sender.auto_settle) (void)engine->settle(ev.delivery);
     return;
@@ -485,7 +512,7 @@ void connection_context::on_disposition(const disposition_received& ev) {
   // side gave is now final.
   set_delivery(e, ev.delivery);
   if (!ev.settled) return;
-  handler->on_settled(e);
+  h->on_settled(e);
   d = engine->delivery(ev.delivery);
   if (d && !d->settled && d->state.is_outcome()) (void)engine->settle(ev.delivery);
 }
@@ -516,7 +543,7 @@ void connection_context::on_in_doubt(const delivery_in_doubt& ev) {
   messaging_event e = make_event();
   set_link(e, id);
   set_tracker(e, ev.delivery);
-  handler->on_in_doubt(e);
+  handler_of(id)->on_in_doubt(e);
   complete_outcome(ev.delivery, make_error_code(errc::in_doubt), {});
   if (engine->delivery(ev.delivery)) (void)engine->settle(ev.delivery);
 }

@@ -2,9 +2,6 @@
 // options), what a new transport attaches again, and where and when the next attempt goes.
 #include "amqp/messaging/connection_driver.hpp"
 
-#include <array>
-#include <cstdio>
-
 #include "amqp/random.hpp"
 #include "messaging/context.hpp"
 
@@ -247,7 +244,10 @@ std::optional<connect_attempt> connection_driver::transport_ended(time_point now
     if (c.flags.local_closed && !c.flags.reported_closed) c.report_closed();
     c.report_disconnected();
   }
-  return c.next_attempt();
+  std::optional<connect_attempt> next = c.next_attempt();
+  // No attempt follows: the connection is over, which links with their own handler hear.
+  if (!next) c.report_own_links_closed(detail::no_session, c.flags.error);
+  return next;
 }
 
 bool connection_driver::is_finished() const noexcept { return ctx_->finished; }
@@ -266,19 +266,6 @@ void connection_driver::on_post(std::function<bool(std::function<void()>)> hook)
 // --- container ----------------------------------------------------------------------------------
 
 namespace {
-
-std::string random_uuid() {
-  std::array<std::uint8_t, 16> b{};
-  system_random().fill(b);
-  b[6] = static_cast<std::uint8_t>((b[6] & 0x0f) | 0x40);  // version 4 (RFC 4122, 4.4)
-  b[8] = static_cast<std::uint8_t>((b[8] & 0x3f) | 0x80);
-  char out[37];
-  std::snprintf(out, sizeof out,
-                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-                b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-                b[14], b[15]);
-  return out;
-}
 
 // A listen address: a URL, whose port may also be 0 ("any free port"), which parse_url refuses
 // for a connection. The ":0" is read as a placeholder port, and the port set back to 0.

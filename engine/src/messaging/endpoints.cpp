@@ -214,6 +214,12 @@ std::error_code link::request_flow() {
   return ec;
 }
 
+void link::set_handler(messaging_handler* handler) {
+  if (!ctx_) return;
+  detail::link_record& l = ctx_->links[id_];
+  (l.role == role::sender ? l.sender.handler : l.receiver.handler) = handler;
+}
+
 // --- sender -------------------------------------------------------------------------------------
 
 std::uint32_t sender::credit() const noexcept {
@@ -252,7 +258,16 @@ result<tracker, std::error_code> sender::send_with(bytes_view encoded, send_opti
 }
 
 result<tracker, std::error_code> sender::send(const message& m, outcome_callback on_outcome) {
-  auto t = send(m);
+  if (!ctx_) return make_error_code(errc::invalid_handle);
+  writer& w = ctx_->scratch;
+  w.clear();
+  if (std::error_code ec = encode_message(w, m)) return make_error_code(errc::invalid_argument);
+  return send_encoded(w.view(), std::move(on_outcome));
+}
+
+result<tracker, std::error_code> sender::send_encoded(bytes_view encoded,
+                                                      outcome_callback on_outcome) {
+  auto t = send_encoded(encoded);
   if (!t) return t;
   connection_engine* e = engine_of(ctx_);
   const delivery_status* st = e ? e->delivery(t->delivery_) : nullptr;

@@ -123,6 +123,7 @@ link_options connection_context::make_link_options(const link_record& l) const {
       o.rcv_settle_mode = remote->rcv_settle_mode;
     } else {
       if (!l.address.empty()) target.address = l.address;
+      o.rcv_settle_mode = l.sender.rcv_settle_mode;
     }
     o.source = std::move(source);
     // A dynamic target or an address; neither: the anonymous relay's null-address target.
@@ -255,8 +256,8 @@ void connection_context::report_link_failure(std::uint32_t id, condition error) 
   messaging_event e = make_event();
   set_link(e, id);
   e.error_ = std::move(error);
-  handler->on_link_error(e);
-  handler->on_link_closed(e);
+  handler_of(id)->on_link_error(e);
+  handler_of(id)->on_link_closed(e);
 }
 
 void connection_context::close_link(std::uint32_t id, std::optional<condition> error,

@@ -1,7 +1,9 @@
-// system_random(): the documented process-wide random_source (amqp/random.hpp) over OpenSSL.
+// system_random(): the documented process-wide random_source (amqp/random.hpp) over OpenSSL;
+// random_uuid() from any source.
 #include <openssl/err.h>
 #include <openssl/rand.h>
 
+#include <array>
 #include <climits>
 #include <cstddef>
 #include <cstdio>
@@ -41,6 +43,19 @@ random_source& system_random() noexcept {
   // Stateless apart from OpenSSL's own (thread-safe) generator.
   static openssl_random instance;
   return instance;
+}
+
+std::string random_uuid(random_source& random) {
+  std::array<std::uint8_t, 16> b{};
+  random.fill(b);
+  b[6] = static_cast<std::uint8_t>((b[6] & 0x0f) | 0x40);  // version 4 (RFC 4122, 4.4)
+  b[8] = static_cast<std::uint8_t>((b[8] & 0x3f) | 0x80);
+  char out[37];
+  std::snprintf(out, sizeof out,
+                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+                b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+                b[14], b[15]);
+  return out;
 }
 
 }  // namespace amqp

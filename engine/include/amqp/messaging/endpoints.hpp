@@ -175,6 +175,10 @@ class link {
   // answers with its own, which updates status() (a receiver learns the sender's
   // delivery-count and available). errc::wrong_state while not attached.
   std::error_code request_flow();
+  // Where this link's events go from now on (sender_options::handler); null: the connection's
+  // handler. An object that owns a link and goes away before its last event sets a handler
+  // that outlives it.
+  void set_handler(messaging_handler* handler);
 
   friend bool operator==(const link&, const link&) = default;
   friend struct std::hash<link>;
@@ -220,6 +224,9 @@ class sender : public link {
   using outcome_callback = std::function<void(std::error_code, const delivery_state&)>;
   [[nodiscard]] result<tracker, std::error_code> send(const message& m,
                                                       outcome_callback on_outcome);
+  // The same for a message already encoded (encode_message), sent as it is.
+  [[nodiscard]] result<tracker, std::error_code> send_encoded(bytes_view encoded,
+                                                              outcome_callback on_outcome);
   // The completion-token form, `co_await s.async_send(m, asio::use_awaitable)`: provided by the
   // binding in use, which defines amqp::initiate_async_send for its tokens (found when this
   // is instantiated). Completes with (std::error_code, delivery_state) as above.

@@ -30,6 +30,7 @@
 namespace amqp {
 
 class trace_sink;
+class messaging_handler;
 
 // A server's answer to a client's SASL credentials (sasl_auth_requested).
 struct sasl_verdict {
@@ -124,6 +125,10 @@ struct sender_options {
   // outcome when it settles second (rcv-settle-mode second: it waits for this side's
   // settlement).
   bool auto_settle = true;
+  // The rcv-settle-mode asked of the receiver (spec Part 2, 2.6.12): with second it sends its
+  // outcome unsettled and settles after this side did. Its attach says what it agreed to
+  // (link_status::rcv_settle_mode); a peer may refuse second (RabbitMQ 3.10 does).
+  receiver_settle_mode rcv_settle_mode = receiver_settle_mode::first;
   // The target; its address is the one given to open_sender. Unset fields keep their defaults;
   // an empty address (and no dynamic) asks for the anonymous relay: each message goes to its
   // `to`, which the peer must offer (ANONYMOUS-RELAY).
@@ -132,6 +137,12 @@ struct sender_options {
   std::uint64_t max_message_size = 0;
   std::vector<std::string> desired_capabilities;
   value properties;
+  // Where this link's events go (opened, closed and its errors, sendable, drain, message,
+  // outcomes, settled, in doubt; and on_link_closed, with the error, when its session or its
+  // connection ends for good, which only the connection's handler hears of otherwise); null:
+  // the connection's handler. Not owned: it must outlive the link's events, or be replaced
+  // first (link::set_handler).
+  messaging_handler* handler = nullptr;
 };
 
 struct receiver_options {
@@ -165,6 +176,12 @@ struct receiver_options {
   std::uint64_t max_message_size = 0;
   std::vector<std::string> desired_capabilities;
   value properties;
+  // Where this link's events go (opened, closed and its errors, sendable, drain, message,
+  // outcomes, settled, in doubt; and on_link_closed, with the error, when its session or its
+  // connection ends for good, which only the connection's handler hears of otherwise); null:
+  // the connection's handler. Not owned: it must outlive the link's events, or be replaced
+  // first (link::set_handler).
+  messaging_handler* handler = nullptr;
 };
 
 }  // namespace amqp

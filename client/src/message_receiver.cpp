@@ -1,0 +1,238 @@
+// message_receiver: one link, credit kept at `prefetch` minus what is buffered, messages handed
+// to the callback or to receive() callers in arrival order.
+#include "amqp/client/message_receiver.hpp"
+
+#include <deque>
+#include <utility>
+
+#include "amqp/messaging/container.hpp"
+#include "amqp/messaging/handler.hpp"
+#include "amqp/random.hpp"
+#include "support.hpp"
+
+namespace amqp::client {
+
+struct message_receiver::impl : messaging_handler, std::enable_shared_from_this<impl> {
+  struct waiter {
+    std::uint64_t id;
+    receive_callback callback;
+  };
+
+  amqp::session session;
+  std::string source;
+  message_receiver_options o;
+  message_callback on_message_cb;
+  amqp::receiver link;
+  link_state state = link_state::idle;
+  bool destroyed = false;
+  bool detaching = false;
+  std::deque<received_message> buffer;
+  std::uint32_t outstanding = 0;  // credit granted and not used by a message handed to us yet
+  std::deque<waiter> waiters;
+  std::uint64_t next_waiter = 1;
+
+  impl(amqp::session s, std::string src, message_receiver_options opts, message_callback cb)
+      : session(std::move(s)), source(std::move(src)), o(std::move(opts)),
+        on_message_cb(std::move(cb)) {
+    if (o.name.empty()) o.name = "receiver-" + random_uuid();
+  }
+
+  amqp::connection connection() const { return session.connection(); }
+
+  void set_state(link_state now) {
+    const link_state before = state;
+    state = now;
+    if (before != now && o.on_state_changed) o.on_state_changed(before, now);
+  }
+
+  void open() {
+    if (destroyed || state == link_state::open || state == link_state::opening) return;
+    receiver_options ro;
+    ro.name = o.name;
+    if (o.receive_settle_mode == receive_settle_mode::peek_lock) {
+      ro.mode = delivery_mode::at_least_once;
+      ro.rcv_settle_mode = receiver_settle_mode::second;
+    } else {
+      ro.mode = delivery_mode::at_most_once;
+    }
+    ro.credit_window = 0;  // granted here, against what is buffered
+    ro.auto_accept = false;
+    ro.auto_settle = true;
+    if (!o.target.empty()) ro.target.address = o.target;
+    ro.max_message_size = o.max_message_size;
+    ro.desired_capabilities = o.desired_capabilities;
+    ro.properties = o.properties;
+    ro.handler = this;
+    detaching = false;
+    set_state(link_state::opening);
+    link = session.open_receiver(source, ro);
+  }
+
+  void close() {
+    if (!link.is_set() || state == link_state::closed || state == link_state::idle) return;
+    detaching = true;
+    set_state(link_state::closing);
+    link.detach();
+  }
+
+  // The link is closed and left to orphaned_links(): this may go away before its last events.
+  void destroy() {
+    if (destroyed) return;
+    destroyed = true;
+    detail::orphan(link, true);
+    link = {};
+    set_state(link_state::closed);
+    fail_waiters();
+  }
+
+  ~impl() override { detail::orphan(link, false); }
+
+  // Credit so that what is granted plus what is buffered reaches prefetch, once half of it is
+  // used: one flow per half window, as the messaging layer's own credit_window does. The credit
+  // still out is counted here, message by message: the link's status has taken every transfer
+  // of a read already while their events are handed over one at a time.
+  void top_up() {
+    if (state != link_state::open || !link.is_set() || o.prefetch == 0) return;
+    const std::uint64_t held = outstanding + buffer.size();
+    if (held > o.prefetch / 2) return;
+    const auto more = static_cast<std::uint32_t>(o.prefetch - held);
+    if (!link.add_credit(more)) outstanding += more;
+  }
+
+  void receive(std::chrono::milliseconds timeout, receive_callback callback) {
+    if (!buffer.empty() && waiters.empty()) {
+      received_message m = std::move(buffer.front());
+      buffer.pop_front();
+      top_up();
+      callback(std::move(m));
+      return;
+    }
+    if (destroyed) {
+      callback(std::nullopt);
+      return;
+    }
+    const std::uint64_t id = next_waiter++;
+    waiters.push_back({id, std::move(callback)});
+    std::weak_ptr<impl> weak = weak_from_this();
+    detail::after(connection(), timeout, [weak, id] {
+      if (auto self = weak.lock()) self->give_up(id);
+    });
+  }
+
+  void give_up(std::uint64_t id) {
+    for (auto it = waiters.begin(); it != waiters.end(); ++it)
+      if (it->id == id) {
+        receive_callback cb = std::move(it->callback);
+        waiters.erase(it);
+        cb(std::nullopt);
+        return;
+      }
+  }
+
+  void fail_waiters() {
+    while (!waiters.empty()) {
+      receive_callback cb = std::move(waiters.front().callback);
+      waiters.pop_front();
+      cb(std::nullopt);
+    }
+  }
+
+  // --- the link's events -----------------------------------------------------------------------
+
+  void on_link_opened(messaging_event&) override {
+    const auto keep = shared_from_this();  // a callback may drop the owner
+    if (destroyed || detaching) return;
+    set_state(link_state::open);
+    outstanding = 0;  // a new attach (after a reconnect) starts without credit
+    top_up();
+  }
+
+  void on_message(messaging_event& e) override {
+    const auto keep = shared_from_this();  // a callback may drop the owner
+    if (outstanding > 0) --outstanding;
+    received_message m(e.message(), e.delivery());
+    if (on_message_cb) {
+      on_message_cb(m);
+    } else if (!waiters.empty()) {
+      receive_callback cb = std::move(waiters.front().callback);
+      waiters.pop_front();
+      cb(std::move(m));
+    } else {
+      buffer.push_back(std::move(m));
+    }
+    top_up();
+  }
+
+  void on_link_error(messaging_event&) override {}  // the link's end says it
+
+  void on_link_closed(messaging_event&) override {
+    const auto keep = shared_from_this();  // a callback may drop the owner
+    link = {};
+    set_state(destroyed || detaching ? link_state::closed : link_state::error);
+    fail_waiters();
+  }
+};
+
+message_receiver::message_receiver(amqp::session session, std::string source,
+                                   message_receiver_options options, message_callback on_message)
+    : impl_(std::make_shared<impl>(std::move(session), std::move(source), std::move(options),
+                                   std::move(on_message))) {}
+
+message_receiver::message_receiver(amqp::connection connection, std::string source,
+                                   message_receiver_options options, message_callback on_message)
+    : message_receiver(connection.default_session(), std::move(source), std::move(options),
+                       std::move(on_message)) {}
+
+message_receiver::~message_receiver() {
+  if (impl_) impl_->destroy();
+}
+
+message_receiver::message_receiver(message_receiver&&) noexcept = default;
+
+message_receiver& message_receiver::operator=(message_receiver&& other) noexcept {
+  if (this != &other) {
+    if (impl_) impl_->destroy();
+    impl_ = std::move(other.impl_);
+  }
+  return *this;
+}
+
+void message_receiver::open() {
+  if (impl_) impl_->open();
+}
+void message_receiver::close() {
+  if (impl_) impl_->close();
+}
+void message_receiver::destroy() {
+  if (impl_) impl_->destroy();
+}
+
+link_state message_receiver::state() const noexcept {
+  return impl_ ? impl_->state : link_state::idle;
+}
+
+const std::string& message_receiver::name() const noexcept {
+  static const std::string none;
+  return impl_ ? impl_->o.name : none;
+}
+
+const std::string& message_receiver::source() const noexcept {
+  static const std::string none;
+  return impl_ ? impl_->source : none;
+}
+
+amqp::receiver message_receiver::link() const { return impl_ ? impl_->link : amqp::receiver(); }
+
+std::size_t message_receiver::buffered() const noexcept {
+  return impl_ ? impl_->buffer.size() : 0;
+}
+
+void message_receiver::receive(std::chrono::milliseconds timeout, receive_callback callback) {
+  if (!impl_) {
+    callback(std::nullopt);
+    return;
+  }
+  impl_->receive(timeout, std::move(callback));
+}
+
+}  // namespace amqp::client
