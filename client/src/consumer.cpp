@@ -123,11 +123,19 @@ struct consumer_impl : messaging_handler, std::enable_shared_from_this<consumer_
 
   // --- messages -------------------------------------------------------------------------------
 
+  // kombu's accept list names content-types or serializers ("application/json", "json").
+  bool accepted(const std::string& type) const {
+    if (o.accept.empty()) return true;
+    const auto reader = serializer_set().for_content_type(type);
+    return std::any_of(o.accept.begin(), o.accept.end(), [&](const std::string& a) {
+      return (reader && reader->name == a) ||
+             detail::same_name(detail::media_type(a), detail::media_type(type));
+    });
+  }
+
   result<payload, codec_failure> decode(const message& m) const {
     const std::string type = m.properties.content_type.value_or("");
-    if (!o.accept.empty() &&
-        std::find(o.accept.begin(), o.accept.end(), type) == o.accept.end())
-      return codec_failure{"content-type '" + type + "' is not accepted"};
+    if (!accepted(type)) return codec_failure{"content-type '" + type + "' is not accepted"};
     serialized body;
     if (m.body_type == body_kind::amqp_value) {
       body = m.body.front();
@@ -141,7 +149,8 @@ struct consumer_impl : messaging_handler, std::enable_shared_from_this<consumer_
     } else {
       return codec_failure{"an amqp-sequence body has no serializer"};
     }
-    if (const std::string enc = m.properties.content_encoding.value_or(""); !enc.empty()) {
+    if (const std::string enc = m.properties.content_encoding.value_or("");
+        !enc.empty() && !detail::names_no_compression(enc)) {
       const bytes* data = std::get_if<bytes>(&body);
       if (!data) return codec_failure{"content-encoding '" + enc + "' on an amqp-value body"};
       auto plain = compression_set().decompress(*data, enc, o.max_decompressed_size);

@@ -118,15 +118,8 @@ serializer amqp_serializer() {
   return s;
 }
 
-// "application/json; charset=utf-8" -> "application/json"
-std::string_view media_type(std::string_view content_type) {
-  content_type = content_type.substr(0, content_type.find(';'));
-  while (!content_type.empty() && content_type.back() == ' ') content_type.remove_suffix(1);
-  return content_type;
-}
-
 bool same_media_type(std::string_view a, std::string_view b) {
-  return detail::same_name(media_type(a), media_type(b));
+  return detail::same_name(detail::media_type(a), detail::media_type(b));
 }
 
 }  // namespace

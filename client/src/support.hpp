@@ -23,6 +23,21 @@ inline bool same_name(std::string_view a, std::string_view b) {
          });
 }
 
+// "application/json; charset=utf-8" -> "application/json"
+inline std::string_view media_type(std::string_view content_type) {
+  content_type = content_type.substr(0, content_type.find(';'));
+  while (!content_type.empty() && content_type.back() == ' ') content_type.remove_suffix(1);
+  return content_type;
+}
+
+// A content-encoding that names no compression: HTTP's identity, or the charset a kombu
+// sender puts there (kombu's content_encoding is one).
+inline bool names_no_compression(std::string_view encoding) {
+  for (std::string_view n : {"identity", "binary", "utf-8", "utf8", "us-ascii", "ascii"})
+    if (same_name(encoding, n)) return true;
+  return false;
+}
+
 // Runs `work` on `c`'s thread after `delay` on the container's clock (the container schedules
 // on its own thread: the work hops over through connection::post()); dropped when the
 // connection is over by then.

@@ -264,5 +264,48 @@ TEST(consumer, purge_takes_every_ready_message_and_counts_them) {
   EXPECT_TRUE(b.seen.empty());
 }
 
+TEST(consumer, purge_without_drain_stops_after_a_quiet_period) {
+  consumer_bench b;
+  for (int i = 0; i < 700; ++i) b.outbox.push_back(json_message({{"n", i}}));
+  consumer_options o;
+  o.callbacks = {b.keep()};
+  o.drain = false;  // as for RabbitMQ 3.10
+  o.purge_idle = 300ms;
+  b.listen();
+  b.serve();
+  b.conn = b.connect();
+  b.cons = consumer(b.conn, {{.name = "q"}}, std::move(o));
+  std::optional<std::size_t> purged;
+  b.cons.purge([&](std::size_t n, const std::string&) { purged = n; });
+  b.net.run();
+  EXPECT_FALSE(purged);  // still waiting for the quiet period
+  EXPECT_EQ(b.next, 700u);
+  EXPECT_TRUE(test::sent_with(b.client_trace, "drain: true").empty());
+  b.net.advance(300ms);
+  b.net.advance(300ms);
+  EXPECT_EQ(purged, 700u);
+}
+
+TEST(consumer, a_charset_in_content_encoding_is_no_compression_and_accept_takes_names) {
+  consumer_bench b;
+  message raw;
+  raw.set_data(bytes{1, 2, 3});
+  raw.properties.content_type = "application/data";
+  raw.properties.content_encoding = "binary";  // as kombu senders write it
+  message j = json_message({{"n", 1}});
+  j.properties.content_type = "application/json; charset=utf-8";
+  j.properties.content_encoding = "utf-8";
+  b.outbox = {raw, j};
+  std::vector<std::string> kinds;
+  consumer_options o;
+  o.accept = {"json", "application/data"};
+  o.callbacks = {[&](const payload& body, consumed_message&) {
+    kinds.push_back(std::holds_alternative<bytes>(body) ? "bytes"
+                                                        : std::get<nlohmann::json>(body).dump());
+  }};
+  b.start({{.name = "q"}}, std::move(o));
+  EXPECT_EQ(kinds, (std::vector<std::string>{"bytes", "{\"n\":1}"}));
+}
+
 }  // namespace
 }  // namespace amqp::client

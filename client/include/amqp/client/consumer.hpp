@@ -1,6 +1,7 @@
 // consumer: kombu's Consumer over AMQP 1.0. One receiving link per queue; each message is
-// decompressed by its content-encoding, deserialized by its content-type and handed to the
-// callbacks, in order, as (body, message); message.ack(), reject() or requeue() settle it.
+// decompressed by its content-encoding (one that names a charset, as kombu senders put there,
+// or "identity", means none), deserialized by its content-type and handed to the callbacks,
+// in order, as (body, message); message.ack(), reject() or requeue() settle it.
 //
 //   amqp::client::consumer c(conn, {{.name = "orders"}},
 //       {.callbacks = {[](const amqp::client::payload& body, amqp::client::consumed_message& m) {
@@ -91,7 +92,8 @@ struct consumer_options {
   // Unset: the message is rejected with amqp:decode-error naming why, and the container
   // reports it (container::report_error).
   decode_error_callback on_decode_error;
-  // The content-types taken (kombu's `accept`); empty: any the registry reads.
+  // The content-types taken (kombu's `accept`: content-types or serializer names, "json");
+  // empty: any the registry reads.
   std::vector<std::string> accept;
   // qos() at the start.
   std::uint32_t prefetch_size = 0;
