@@ -303,16 +303,14 @@ struct purger : messaging_handler, std::enable_shared_from_this<purger> {
   void watch(amqp::receiver r) {
     std::weak_ptr<purger> weak = weak_from_this();
     const std::uint64_t before = run_of(r) ? run_of(r)->seen : 0;
-    r.connection().container().schedule(idle, [weak, r, before] {
-      (void)r.connection().post([weak, r, before] {
-        auto self = weak.lock();
-        queue_run* q = self ? self->run_of(r) : nullptr;
-        if (!q || q->done) return;
-        if (q->seen == before)
-          q->link.close();
-        else
-          self->watch(r);
-      });
+    detail::after(r.connection(), idle, [weak, r, before] {
+      auto self = weak.lock();
+      queue_run* q = self ? self->run_of(r) : nullptr;
+      if (!q || q->done) return;
+      if (q->seen == before)
+        q->link.close();
+      else
+        self->watch(r);
     });
   }
   void on_link_error(messaging_event& e) override {
