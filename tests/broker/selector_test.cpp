@@ -50,12 +50,12 @@ class selector_table : public ::testing::Test {
   std::array<std::unique_ptr<encoded_message>, 3> messages_;
 };
 
-struct row {
+struct selector_case {
   const char* text;
   std::array<truth, 3> expected;  // rich, sparse, bare
 };
 
-const row rows[] = {
+const selector_case selector_cases[] = {
     {"colour = 'green'", {T, F, U}},
     {"colour <> 'green'", {F, T, U}},
     {"weight > 10", {F, T, U}},
@@ -117,7 +117,7 @@ const row rows[] = {
 };
 
 TEST_F(selector_table, every_selector_gives_the_expected_truth_for_each_message) {
-  for (const row& r : rows) {
+  for (const selector_case& r : selector_cases) {
     auto s = selector::parse(r.text);
     ASSERT_TRUE(s) << r.text << ": " << s.error().to_string();
     EXPECT_EQ(evaluate(*s), r.expected) << r.text;
@@ -126,7 +126,7 @@ TEST_F(selector_table, every_selector_gives_the_expected_truth_for_each_message)
 }
 
 TEST_F(selector_table, the_printed_form_parses_back_to_the_same_selector) {
-  for (const row& r : rows) {
+  for (const selector_case& r : selector_cases) {
     auto s = selector::parse(r.text);
     ASSERT_TRUE(s) << r.text;
     const std::string printed = s->to_string();

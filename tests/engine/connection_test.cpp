@@ -15,17 +15,6 @@ namespace {
 using namespace std::chrono_literals;
 using test::engine_pair;
 
-// Opens both sides: the client pipelines its header and open, the server answers the open.
-void open_both(engine_pair& p, const open_options& client = {.container_id = "client-1"},
-               const open_options& server = {.container_id = "server-1"}) {
-  ASSERT_FALSE(p.client.open(client));
-  p.pump();
-  ASSERT_TRUE(p.server_side.find<peer_opened>());
-  ASSERT_FALSE(p.server.open(server));
-  p.pump();
-  ASSERT_TRUE(p.client_side.find<peer_opened>());
-}
-
 TEST(connection, a_client_pipelines_its_header_and_open_before_reading_anything) {
   connection_engine client({.role = engine_role::client});
   EXPECT_TRUE(client.pending_output().empty());
@@ -71,7 +60,7 @@ TEST(connection, every_open_field_reaches_the_peer) {
       .properties = value::map_of({{value::sym("product"), "amqp-engine"},
                                    {value::sym("version"), std::int32_t{7}}}),
   };
-  open_both(p, client);
+  open_pair(p, client);
   const open_fields* r = p.server.remote_open();
   ASSERT_NE(r, nullptr);
   EXPECT_EQ(r->container_id, "client-1");
@@ -101,14 +90,14 @@ TEST(connection, frames_are_sent_within_the_smaller_max_frame_size) {
   server_cfg.limits.max_frame_size = 2048;
   engine_pair p(test::client_config(), server_cfg);
   EXPECT_EQ(p.client.max_frame_size(), 512u);  // before the peer's open: the minimum
-  open_both(p);
+  open_pair(p);
   EXPECT_EQ(p.client.max_frame_size(), 2048u);
   EXPECT_EQ(p.server.max_frame_size(), 2048u);
 }
 
 TEST(connection, a_close_with_an_error_reaches_the_peer_and_both_finish) {
   engine_pair p;
-  open_both(p);
+  open_pair(p);
   const condition why{"amqp:internal-error", "database unavailable",
                       value::map_of({{value::sym("retry-after"), std::uint32_t{5}}})};
   ASSERT_FALSE(p.client.close(why));
@@ -160,7 +149,7 @@ TEST(connection, a_client_that_closes_before_the_servers_open_still_ends_cleanly
 
 TEST(connection, the_end_of_input_before_close_is_a_transport_error) {
   engine_pair p;
-  open_both(p);
+  open_pair(p);
   p.server.feed_eof(p.now);
   p.server_side.drain_events();
   const transport_closed* t = p.server_side.find<transport_closed>();
@@ -198,7 +187,7 @@ TEST(connection, a_condition_too_large_for_the_peer_is_sent_without_its_descript
   engine_config server_cfg = test::server_config();
   server_cfg.limits.max_frame_size = 512;
   engine_pair p(test::client_config(), server_cfg);
-  open_both(p);
+  open_pair(p);
   ASSERT_FALSE(p.client.close(condition{"amqp:internal-error", std::string(600, 'd'), {}}));
   p.pump();
   const peer_closed* c = p.server_side.find<peer_closed>();
@@ -210,7 +199,7 @@ TEST(connection, a_condition_too_large_for_the_peer_is_sent_without_its_descript
 
 TEST(connection, abort_drops_everything_at_once) {
   engine_pair p;
-  open_both(p);
+  open_pair(p);
   ASSERT_FALSE(p.client.close());
   p.client.abort();
   EXPECT_TRUE(p.client.pending_output().empty());
@@ -226,7 +215,7 @@ TEST(connection, every_chunking_gives_the_same_conversation) {
   for (std::size_t chunk = 0; chunk <= 64; ++chunk) {
     engine_pair p;
     p.chunk = chunk;
-    open_both(p);
+    open_pair(p);
     ASSERT_FALSE(p.client.close(condition{"amqp:not-allowed", "bye", {}}));
     p.pump();
     ASSERT_FALSE(p.server.close());
@@ -247,7 +236,7 @@ TEST(connection, every_chunking_gives_the_same_conversation) {
 
 TEST(connection, the_trace_shows_both_directions_with_stream_offsets) {
   engine_pair p;
-  open_both(p);
+  open_pair(p);
   ASSERT_FALSE(p.client.close());
   p.pump();
   ASSERT_FALSE(p.server.close());

@@ -18,17 +18,16 @@ std::size_t heartbeats(const std::vector<std::string>& lines) {
                     [](const std::string& l) { return l.starts_with("-> ") && l.ends_with("(empty frame)"); }));
 }
 
-void open_both(engine_pair& p, std::chrono::milliseconds client_idle,
+// Both sides open with these idle timeouts.
+void open_idle(engine_pair& p, std::chrono::milliseconds client_idle,
                std::chrono::milliseconds server_idle) {
-  ASSERT_FALSE(p.client.open({.container_id = "client-1", .idle_timeout = client_idle}));
-  p.pump();
-  ASSERT_FALSE(p.server.open({.container_id = "server-1", .idle_timeout = server_idle}));
-  p.pump();
+  open_pair(p, {.container_id = "client-1", .idle_timeout = client_idle},
+            {.container_id = "server-1", .idle_timeout = server_idle});
 }
 
 TEST(idle_timeout, heartbeats_go_out_at_half_the_peers_timeout) {
   engine_pair p;
-  open_both(p, 0ms, 2000ms);
+  open_idle(p, 0ms, 2000ms);
   // The server advertised 1000 ms (half its 2000), so the client says something every 500 ms.
   ASSERT_TRUE(p.client.next_deadline());
   EXPECT_EQ(*p.client.next_deadline(), p.now + 500ms);
@@ -47,7 +46,7 @@ TEST(idle_timeout, heartbeats_go_out_at_half_the_peers_timeout) {
 
 TEST(idle_timeout, other_frames_postpone_the_heartbeat) {
   engine_pair p;
-  open_both(p, 0ms, 2000ms);
+  open_idle(p, 0ms, 2000ms);
   p.advance(400ms);
   // Any output restarts the interval; here the close itself is the traffic.
   ASSERT_FALSE(p.client.close());
@@ -58,7 +57,7 @@ TEST(idle_timeout, other_frames_postpone_the_heartbeat) {
 
 TEST(idle_timeout, silence_past_the_local_timeout_closes_with_resource_limit_exceeded) {
   engine_pair p;
-  open_both(p, 0ms, 1000ms);
+  open_idle(p, 0ms, 1000ms);
   // The client falls silent: only the server's clock runs.
   p.now += 999ms;
   p.tick(p.server_side);
@@ -131,7 +130,7 @@ TEST(idle_timeout, a_peer_that_never_answers_close_is_given_up_after_the_close_t
   engine_config client_cfg = test::client_config();
   client_cfg.limits.close_timeout = 5s;
   engine_pair p(client_cfg, test::server_config());
-  open_both(p, 0ms, 0ms);
+  open_idle(p, 0ms, 0ms);
   ASSERT_FALSE(p.client.close());
   p.pump();
   ASSERT_TRUE(p.server_side.find<peer_closed>());  // the server application does not answer
@@ -147,7 +146,7 @@ TEST(idle_timeout, a_peer_that_never_answers_close_is_given_up_after_the_close_t
 
 TEST(idle_timeout, nothing_is_due_without_timeouts_once_open) {
   engine_pair p;
-  open_both(p, 0ms, 0ms);
+  open_idle(p, 0ms, 0ms);
   EXPECT_FALSE(p.client.next_deadline());
   EXPECT_FALSE(p.server.next_deadline());
 }

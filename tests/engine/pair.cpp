@@ -1,5 +1,7 @@
 #include "pair.hpp"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 
 namespace amqp::test {
@@ -72,6 +74,15 @@ void engine_pair::advance(std::chrono::milliseconds d) {
 void engine_pair::tick(engine_side& side) {
   side.engine.handle_timeout(now);
   pump();
+}
+
+void open_pair(engine_pair& p, const open_options& client, const open_options& server) {
+  ASSERT_FALSE(p.client.open(client));
+  p.pump();
+  ASSERT_TRUE(p.server_side.find<peer_opened>());
+  ASSERT_FALSE(p.server.open(server));
+  p.pump();
+  ASSERT_TRUE(p.client_side.find<peer_opened>());
 }
 
 }  // namespace amqp::test

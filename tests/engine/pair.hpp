@@ -74,4 +74,9 @@ class engine_pair {
   std::size_t move(engine_side& from, engine_side& to);
 };
 
+// Opens both sides without SASL: the client pipelines its header and open, the server answers
+// the open it got.
+void open_pair(engine_pair& p, const open_options& client = {.container_id = "client-1"},
+               const open_options& server = {.container_id = "server-1"});
+
 }  // namespace amqp::test

@@ -15,13 +15,6 @@ namespace {
 using test::engine_pair;
 using test::engine_side;
 
-void open_both(engine_pair& p) {
-  ASSERT_FALSE(p.client.open({.container_id = "client-1"}));
-  p.pump();
-  ASSERT_FALSE(p.server.open({.container_id = "server-1"}));
-  p.pump();
-}
-
 // The sessions the peer began on one side, in order of the events.
 std::vector<session_handle> began_by_peer(const engine_side& side) {
   std::vector<session_handle> out;
@@ -33,7 +26,7 @@ std::vector<session_handle> began_by_peer(const engine_side& side) {
 
 TEST(session, begin_is_answered_and_both_sides_see_the_others_fields) {
   engine_pair p;
-  open_both(p);
+  open_pair(p);
   auto c = p.client.begin_session({.incoming_window = 100,
                                    .outgoing_window = 200,
                                    .offered_capabilities = {"cap-a"},
@@ -79,7 +72,7 @@ TEST(session, begin_is_answered_and_both_sides_see_the_others_fields) {
 
 TEST(session, channels_are_the_lowest_free_and_mapped_independently_on_each_side) {
   engine_pair p;
-  open_both(p);
+  open_pair(p);
   // The server already uses a channel for a session of its own: the client's sessions land
   // on different channel numbers at each end.
   auto own = p.server.begin_session();
@@ -112,7 +105,7 @@ TEST(session, channels_are_the_lowest_free_and_mapped_independently_on_each_side
 
 TEST(session, end_with_an_error_reaches_the_peer_and_frees_the_channel) {
   engine_pair p;
-  open_both(p);
+  open_pair(p);
   auto c = p.client.begin_session();
   ASSERT_TRUE(c);
   p.pump();
@@ -145,7 +138,7 @@ TEST(session, end_with_an_error_reaches_the_peer_and_frees_the_channel) {
 
 TEST(session, refusing_a_peers_session_sends_begin_then_end) {
   engine_pair p;
-  open_both(p);
+  open_pair(p);
   ASSERT_TRUE(p.client.begin_session());
   p.pump();
   const session_handle s = began_by_peer(p.server_side).at(0);
@@ -166,7 +159,7 @@ TEST(session, the_smaller_channel_max_bounds_the_sessions) {
   engine_config server_cfg = test::server_config();
   server_cfg.limits.channel_max = 1;
   engine_pair p(test::client_config(), server_cfg);
-  open_both(p);
+  open_pair(p);
   ASSERT_TRUE(p.client.begin_session());
   ASSERT_TRUE(p.client.begin_session());
   auto third = p.client.begin_session();
@@ -179,7 +172,7 @@ TEST(session, commands_outside_an_open_connection_are_refused) {
   auto early = p.client.begin_session();
   ASSERT_FALSE(early);
   EXPECT_EQ(early.error(), make_error_code(errc::wrong_state));
-  open_both(p);
+  open_pair(p);
   EXPECT_EQ(p.client.end_session(session_handle{}), make_error_code(errc::invalid_handle));
   EXPECT_EQ(p.client.begin_session(session_handle{5, 0}), make_error_code(errc::invalid_handle));
   auto bad = p.client.begin_session({.properties = std::int32_t{1}});
@@ -193,7 +186,7 @@ TEST(session, commands_outside_an_open_connection_are_refused) {
 
 TEST(session, a_flow_with_echo_is_answered_and_updates_the_peers_windows) {
   engine_pair p;
-  open_both(p);
+  open_pair(p);
   auto c = p.client.begin_session();
   ASSERT_TRUE(c);
   p.pump();
@@ -220,7 +213,7 @@ TEST(session, a_peer_asking_for_answers_faster_than_output_is_written_is_read_no
   engine_config client_cfg = test::client_config();
   client_cfg.limits.max_pending_output = 1000;
   engine_pair p(client_cfg, test::server_config());
-  open_both(p);
+  open_pair(p);
   ASSERT_TRUE(p.client.begin_session());
   p.pump();
   ASSERT_FALSE(p.server.begin_session(began_by_peer(p.server_side).at(0)));

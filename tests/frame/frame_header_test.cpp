@@ -153,7 +153,7 @@ TEST(frame_body, sasl_frame_ignores_its_channel) {
   EXPECT_EQ(outcome->code, spec::sasl_code::ok);
 }
 
-struct bad_body {
+struct bad_frame_body {
   frame_header header;
   const char* body;
   errc code;
@@ -161,7 +161,7 @@ struct bad_body {
 };
 
 TEST(frame_body, reports_each_error_with_its_offset) {
-  const bad_body cases[] = {
+  const bad_frame_body cases[] = {
       // Not a described value.
       {amqp_header(1), "45", errc::invalid_frame_body, 0},
       {amqp_header(1), "40", errc::invalid_frame_body, 0},

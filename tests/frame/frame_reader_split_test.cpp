@@ -38,9 +38,9 @@ const spec::begin client_begin{
     .next_outgoing_id = 0, .incoming_window = 2048, .outgoing_window = 2048};
 const spec::attach client_attach{
     .name = "sender-1", .handle = 0, .role = spec::role::sender, .initial_delivery_count = 0};
-const std::uint8_t tag[] = {0x00, 0x00, 0x00, 0x01};
+const std::uint8_t client_tag[] = {0x00, 0x00, 0x00, 0x01};
 const spec::transfer client_transfer{
-    .handle = 0, .delivery_id = 0, .delivery_tag = bytes_view(tag), .message_format = 0};
+    .handle = 0, .delivery_id = 0, .delivery_tag = bytes_view(client_tag), .message_format = 0};
 
 bytes amqp_session_stream() {
   return cat({header_bytes(protocol_id::amqp), frame_bytes(frame_type::amqp, 0, client_open),

@@ -49,11 +49,16 @@ inline std::string body_text(const message& m) {
   return s ? *s : std::string();
 }
 
+// `line` holds `what`.
+inline bool has(const std::string& line, std::string_view what) {
+  return line.find(what) != std::string::npos;
+}
+
 // The lines of `t` that this side wrote ("-> ") and that hold `what` ("@flow").
 inline std::vector<std::string> sent_with(const trace_lines& t, std::string_view what) {
   std::vector<std::string> out;
   for (const std::string& l : t.lines)
-    if (l.starts_with("-> ") && l.find(what) != std::string::npos) out.push_back(l);
+    if (l.starts_with("-> ") && has(l, what)) out.push_back(l);
   return out;
 }
 

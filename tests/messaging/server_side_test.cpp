@@ -13,10 +13,6 @@ namespace {
 
 using calls = std::vector<std::string>;
 
-bool has(const std::string& line, std::string_view what) {
-  return line.find(what) != std::string::npos;
-}
-
 TEST(server_side, a_peers_link_is_answered_by_default_with_its_own_termini) {
   messaging_pair p;
   p.listen();

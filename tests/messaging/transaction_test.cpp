@@ -13,10 +13,6 @@ namespace {
 using calls = std::vector<std::string>;
 using kind = delivery_state::type;
 
-bool has(const std::string& line, std::string_view what) {
-  return line.find(what) != std::string::npos;
-}
-
 // The transaction events a recorder saw, in order.
 calls txn_events(const recorder& h) {
   return h.only({"on_transaction_declared", "on_transaction_committed", "on_transaction_aborted",

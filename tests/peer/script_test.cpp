@@ -20,7 +20,7 @@ script parsed(std::string_view text, const variables& vars = {}) {
   return *s;
 }
 
-std::string error_of(std::string_view text, const variables& vars = {}) {
+std::string script_error_of(std::string_view text, const variables& vars = {}) {
   auto s = parse_script(text, "t.amqp", vars);
   if (s) {
     ADD_FAILURE() << "parsed: " << text;
@@ -162,12 +162,12 @@ send @target {address: "${ADDRESS:-other}"})",
   EXPECT_EQ(s.steps[0].text, R"(send @attach {name: "queue-1", handle: 0, role: receiver})");
   EXPECT_EQ(s.steps[1].text, "expect @flow {link-credit: uint 7, handle: 0}");
   EXPECT_EQ(s.steps[2].text, R"(send @target {address: "queue-1"})");
-  EXPECT_EQ(error_of("send header amqp\nsend bytes ${MISSING}"),
+  EXPECT_EQ(script_error_of("send header amqp\nsend bytes ${MISSING}"),
             "t.amqp:2:12: no value for ${MISSING}: give it with --var MISSING=VALUE");
   EXPECT_EQ(
-      error_of("send bytes ${1X}"),
+      script_error_of("send bytes ${1X}"),
       "t.amqp:1:12: a variable is ${NAME} or ${NAME:-default}, NAME made of letters, digits and _");
-  EXPECT_EQ(error_of("send bytes ${X"), "t.amqp:1:12: unterminated ${");
+  EXPECT_EQ(script_error_of("send bytes ${X"), "t.amqp:1:12: unterminated ${");
 }
 
 TEST(script, statements_over_several_lines) {
@@ -186,42 +186,42 @@ end
   EXPECT_EQ(s.steps[0].text, R"(send ch 0 @open { container-id: "c", max-frame-size: 512 })");
   EXPECT_EQ(s.steps[1].line, 5u);
   EXPECT_EQ(s.steps[2].line, 7u);
-  EXPECT_EQ(error_of("send ch 0 @open {\n  container-id: \"c\",\n  max-frame-size: x\n}"),
+  EXPECT_EQ(script_error_of("send ch 0 @open {\n  container-id: \"c\",\n  max-frame-size: x\n}"),
             "t.amqp:3:19: expected a value, found 'x'");
-  EXPECT_EQ(error_of("send header amqp\nsend ch 0 @open {container-id: \"c\""),
+  EXPECT_EQ(script_error_of("send header amqp\nsend ch 0 @open {container-id: \"c\""),
             "t.amqp:2:1: a bracket opened here is never closed");
 }
 
 TEST(script, errors_name_file_line_and_column) {
-  EXPECT_EQ(error_of("\n\nsned header amqp"),
+  EXPECT_EQ(script_error_of("\n\nsned header amqp"),
             "t.amqp:3:1: expected a step: send, expect, delay or fault");
-  EXPECT_EQ(error_of("send header smtp"), "t.amqp:1:13: expected amqp, sasl or tls after header");
-  EXPECT_EQ(error_of("send bytes"), "t.amqp:1:11: expected bytes in hex after bytes");
-  EXPECT_EQ(error_of("send bytes 0 1"), "t.amqp:1:12: hex bytes need two digits each");
-  EXPECT_EQ(error_of("send ch 70000 empty-frame"), "t.amqp:1:9: a channel number is at most 65535");
-  EXPECT_EQ(error_of("delay 5"),
+  EXPECT_EQ(script_error_of("send header smtp"), "t.amqp:1:13: expected amqp, sasl or tls after header");
+  EXPECT_EQ(script_error_of("send bytes"), "t.amqp:1:11: expected bytes in hex after bytes");
+  EXPECT_EQ(script_error_of("send bytes 0 1"), "t.amqp:1:12: hex bytes need two digits each");
+  EXPECT_EQ(script_error_of("send ch 70000 empty-frame"), "t.amqp:1:9: a channel number is at most 65535");
+  EXPECT_EQ(script_error_of("delay 5"),
             "t.amqp:1:7: a duration needs its unit: ms or s, as in 500ms or 2s");
-  EXPECT_EQ(error_of("delay 2h"),
+  EXPECT_EQ(script_error_of("delay 2h"),
             "t.amqp:1:7: a duration needs its unit: ms or s, as in 500ms or 2s");
-  EXPECT_EQ(error_of("delay 7200s"), "t.amqp:1:7: a duration is at most 3600000ms");
-  EXPECT_EQ(error_of("fault explode"),
+  EXPECT_EQ(script_error_of("delay 7200s"), "t.amqp:1:7: a duration is at most 3600000ms");
+  EXPECT_EQ(script_error_of("fault explode"),
             "t.amqp:1:7: expected shutdown-write, close or reset after fault");
-  EXPECT_EQ(error_of("expect eof within 1s within 2s"), "t.amqp:1:22: within given twice");
-  EXPECT_EQ(error_of("expect eof skipping @fow"),
+  EXPECT_EQ(script_error_of("expect eof within 1s within 2s"), "t.amqp:1:22: within given twice");
+  EXPECT_EQ(script_error_of("expect eof skipping @fow"),
             "t.amqp:1:21: 'fow' is not a type of the spec table");
-  EXPECT_EQ(error_of("expect nothing"),
+  EXPECT_EQ(script_error_of("expect nothing"),
             "t.amqp:1:15: expect nothing needs within, the time to wait");
-  EXPECT_EQ(error_of("end"), "t.amqp:1:1: end without an expect unordered or expect one-of block");
-  EXPECT_EQ(error_of("expect unordered\n  eof\n"), "t.amqp:1:1: this expect block has no end");
-  EXPECT_EQ(error_of("expect one-of\nend"),
+  EXPECT_EQ(script_error_of("end"), "t.amqp:1:1: end without an expect unordered or expect one-of block");
+  EXPECT_EQ(script_error_of("expect unordered\n  eof\n"), "t.amqp:1:1: this expect block has no end");
+  EXPECT_EQ(script_error_of("expect one-of\nend"),
             "t.amqp:2:1: an expect block needs at least one expectation");
-  EXPECT_EQ(error_of("expect unordered\n  ch 0 @end {} within 1s\nend"),
+  EXPECT_EQ(script_error_of("expect unordered\n  ch 0 @end {} within 1s\nend"),
             "t.amqp:2:16: unexpected 'within 1s' at the end of the step");
-  EXPECT_EQ(error_of("send ch 0 @close {} payload"),
+  EXPECT_EQ(script_error_of("send ch 0 @close {} payload"),
             "t.amqp:1:28: expected the payload's bytes in hex");
-  EXPECT_EQ(error_of("send ch 0 @close {} payload 2 bytes: 00"),
+  EXPECT_EQ(script_error_of("send ch 0 @close {} payload 2 bytes: 00"),
             "t.amqp:1:29: the payload says 2 bytes and holds 1");
-  EXPECT_EQ(error_of(std::string(20u << 20, ' ')),
+  EXPECT_EQ(script_error_of(std::string(20u << 20, ' ')),
             "t.amqp:1:1: the script is longer than 16777216 bytes");
 }
 

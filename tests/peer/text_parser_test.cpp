@@ -28,7 +28,7 @@ std::string encoded(const T& c) {
   return test::to_hex(w.view());
 }
 
-std::string error_of(std::string_view text, const parse_limits& limits = {}) {
+std::string parse_error_of(std::string_view text, const parse_limits& limits = {}) {
   auto v = parse_value(text, limits);
   if (v) {
     ADD_FAILURE() << text << " parsed";
@@ -93,77 +93,77 @@ TEST(text_parser, escapes_give_any_byte) {
 }
 
 TEST(text_parser, errors_name_the_column) {
-  EXPECT_EQ(error_of("[uint 1,, uint 2]"), "column 9: expected a value, found ','");
-  EXPECT_EQ(error_of("uint 5x"), "column 7: unexpected 'x' after uint");
-  EXPECT_EQ(error_of("ubyte 256"), "column 7: 256 is out of range for ubyte");
-  EXPECT_EQ(error_of("uint -1"), "column 6: expected a number");
-  EXPECT_EQ(error_of("5"), "column 1: a number needs its type here, as in uint 5 or long -1");
-  EXPECT_EQ(error_of("\"abc"), "column 1: unterminated literal: no closing '\"'");
-  EXPECT_EQ(error_of(R"("a\q")"),
+  EXPECT_EQ(parse_error_of("[uint 1,, uint 2]"), "column 9: expected a value, found ','");
+  EXPECT_EQ(parse_error_of("uint 5x"), "column 7: unexpected 'x' after uint");
+  EXPECT_EQ(parse_error_of("ubyte 256"), "column 7: 256 is out of range for ubyte");
+  EXPECT_EQ(parse_error_of("uint -1"), "column 6: expected a number");
+  EXPECT_EQ(parse_error_of("5"), "column 1: a number needs its type here, as in uint 5 or long -1");
+  EXPECT_EQ(parse_error_of("\"abc"), "column 1: unterminated literal: no closing '\"'");
+  EXPECT_EQ(parse_error_of(R"("a\q")"),
             R"(column 3: unknown escape '\x5cq' (known: \" \\ \n \r \t \xNN \u{N}))");
-  EXPECT_EQ(error_of(R"(b"\u{41}")"), "column 3: \\u{...} is for strings; write bytes as \\xNN");
-  EXPECT_EQ(error_of("\"\xff\""), "column 2: invalid UTF-8 in a string: write bytes as \\xNN");
-  EXPECT_EQ(error_of(":\"\xc3\xa9\""), "column 3: symbols are ASCII: write other bytes as \\xNN");
-  EXPECT_EQ(error_of("\"a\tb\""), "column 3: control character in a literal: write it as \\xNN");
-  EXPECT_EQ(error_of("char U+D800"), "column 6: not a Unicode scalar value");
-  EXPECT_EQ(error_of("char 'ab'"),
+  EXPECT_EQ(parse_error_of(R"(b"\u{41}")"), "column 3: \\u{...} is for strings; write bytes as \\xNN");
+  EXPECT_EQ(parse_error_of("\"\xff\""), "column 2: invalid UTF-8 in a string: write bytes as \\xNN");
+  EXPECT_EQ(parse_error_of(":\"\xc3\xa9\""), "column 3: symbols are ASCII: write other bytes as \\xNN");
+  EXPECT_EQ(parse_error_of("\"a\tb\""), "column 3: control character in a literal: write it as \\xNN");
+  EXPECT_EQ(parse_error_of("char U+D800"), "column 6: not a Unicode scalar value");
+  EXPECT_EQ(parse_error_of("char 'ab'"),
             "column 6: a char is one printable character in single quotes, or U+HEX");
-  EXPECT_EQ(error_of("float nan(0x3f800000)"), "column 7: these bits are not a NaN");
-  EXPECT_EQ(error_of("timestamp 2026-02-29T00:00:00.000Z"), "column 11: no such day in that month");
-  EXPECT_EQ(error_of("timestamp 2026-01-01T00:00:00Z"),
+  EXPECT_EQ(parse_error_of("float nan(0x3f800000)"), "column 7: these bits are not a NaN");
+  EXPECT_EQ(parse_error_of("timestamp 2026-02-29T00:00:00.000Z"), "column 11: no such day in that month");
+  EXPECT_EQ(parse_error_of("timestamp 2026-01-01T00:00:00Z"),
             "column 30: expected '.' before the milliseconds");
-  EXPECT_EQ(error_of("timestamp +292278995-01-01T00:00:00.000Z"),
+  EXPECT_EQ(parse_error_of("timestamp +292278995-01-01T00:00:00.000Z"),
             "column 11: timestamp out of range (milliseconds must fit a long)");
-  EXPECT_EQ(error_of("uuid 01234567-89ab-cdef-0123-456789abcde"),
+  EXPECT_EQ(parse_error_of("uuid 01234567-89ab-cdef-0123-456789abcde"),
             "column 40: a uuid byte needs 2 hex digits");
-  EXPECT_EQ(error_of("decimal32 0x123456789"), "column 13: decimal32 needs 1 to 8 hex digits");
-  EXPECT_EQ(error_of("uint[1, -1]"), "column 9: expected a number");
-  EXPECT_EQ(error_of("list[[], uint 1]"),
+  EXPECT_EQ(parse_error_of("decimal32 0x123456789"), "column 13: decimal32 needs 1 to 8 hex digits");
+  EXPECT_EQ(parse_error_of("uint[1, -1]"), "column 9: expected a number");
+  EXPECT_EQ(parse_error_of("list[[], uint 1]"),
             "column 10: an element of a list array must be a list, not a uint");
   EXPECT_EQ(
-      error_of("string"),
+      parse_error_of("string"),
       "column 1: string values are written without their type name, or as an array: string[...]");
-  EXPECT_EQ(error_of("[1]"), "column 2: a number needs its type here, as in uint 5 or long -1");
-  EXPECT_EQ(error_of("{\"k\" 1}"), "column 6: expected ':' after a map key, found '1'");
-  EXPECT_EQ(error_of("uint 1 uint 2"), "column 8: unexpected 'u' after the value");
-  EXPECT_EQ(error_of("*"), "column 1: expected a value, found '*'");
+  EXPECT_EQ(parse_error_of("[1]"), "column 2: a number needs its type here, as in uint 5 or long -1");
+  EXPECT_EQ(parse_error_of("{\"k\" 1}"), "column 6: expected ':' after a map key, found '1'");
+  EXPECT_EQ(parse_error_of("uint 1 uint 2"), "column 8: unexpected 'u' after the value");
+  EXPECT_EQ(parse_error_of("*"), "column 1: expected a value, found '*'");
 }
 
 TEST(text_parser, errors_in_the_fields_form) {
-  EXPECT_EQ(error_of("@opne {}"), "column 2: 'opne' is not a type of the spec table");
-  EXPECT_EQ(error_of("@open(0x11) {}"), "column 7: the code of open is 0x10");
-  EXPECT_EQ(error_of("@open(:amqp:begin:list) {}"),
+  EXPECT_EQ(parse_error_of("@opne {}"), "column 2: 'opne' is not a type of the spec table");
+  EXPECT_EQ(parse_error_of("@open(0x11) {}"), "column 7: the code of open is 0x10");
+  EXPECT_EQ(parse_error_of("@open(:amqp:begin:list) {}"),
             "column 7: the symbol of open is amqp:open:list");
-  EXPECT_EQ(error_of(R"(@open {containerid: "c"})"),
+  EXPECT_EQ(parse_error_of(R"(@open {containerid: "c"})"),
             "column 8: 'containerid' is not a field of open (fields: container-id, hostname, "
             "max-frame-size, channel-max, idle-time-out, outgoing-locales, incoming-locales, "
             "offered-capabilities, desired-capabilities, properties)");
-  EXPECT_EQ(error_of(R"(@open {container-id: "a", container-id: "b"})"),
+  EXPECT_EQ(parse_error_of(R"(@open {container-id: "a", container-id: "b"})"),
             "column 27: field container-id given twice");
-  EXPECT_EQ(error_of("@attach {role: recever}"),
+  EXPECT_EQ(parse_error_of("@attach {role: recever}"),
             "column 16: 'recever' is not a choice of role (sender, receiver)");
-  EXPECT_EQ(error_of("@open {max-frame-size: 4294967296}"), "column 24: out of range for uint");
-  EXPECT_EQ(error_of("@open {max-frame-size: -1}"), "column 24: out of range for uint");
-  EXPECT_EQ(error_of("@open {properties: 1}"),
+  EXPECT_EQ(parse_error_of("@open {max-frame-size: 4294967296}"), "column 24: out of range for uint");
+  EXPECT_EQ(parse_error_of("@open {max-frame-size: -1}"), "column 24: out of range for uint");
+  EXPECT_EQ(parse_error_of("@open {properties: 1}"),
             "column 20: a number needs its type here, as in uint 5 or long -1");
-  EXPECT_EQ(error_of("@accepted {a: 1}"),
+  EXPECT_EQ(parse_error_of("@accepted {a: 1}"),
             "column 12: 'a' is not a field of accepted (fields: none)");
-  EXPECT_EQ(error_of("@open {container-id: absent}"),
+  EXPECT_EQ(parse_error_of("@open {container-id: absent}"),
             "column 22: expected a value, found 'absent'");
 }
 
 TEST(text_parser, errors_in_later_lines_name_the_line) {
-  EXPECT_EQ(error_of("[\n  uint 1,\n  uint x\n]"), "line 3, column 8: expected a number");
+  EXPECT_EQ(parse_error_of("[\n  uint 1,\n  uint x\n]"), "line 3, column 8: expected a number");
 }
 
 TEST(text_parser, limits_bound_length_and_depth) {
-  EXPECT_EQ(error_of("[[[[]]]]", {.max_depth = 3}), "column 4: nested deeper than 3 levels");
-  EXPECT_EQ(error_of("@:a @:b @:c null", {.max_depth = 2}),
+  EXPECT_EQ(parse_error_of("[[[[]]]]", {.max_depth = 3}), "column 4: nested deeper than 3 levels");
+  EXPECT_EQ(parse_error_of("@:a @:b @:c null", {.max_depth = 2}),
             "column 9: nested deeper than 2 levels");
-  EXPECT_EQ(error_of("\"0123456789\"", {.max_length = 8}), "column 9: longer than 8 bytes");
+  EXPECT_EQ(parse_error_of("\"0123456789\"", {.max_length = 8}), "column 9: longer than 8 bytes");
   // The default depth refuses a hostile nest of brackets without exhausting the stack.
   const std::string deep(100000, '[');
-  EXPECT_EQ(error_of(deep), "column 33: nested deeper than 32 levels");
+  EXPECT_EQ(parse_error_of(deep), "column 33: nested deeper than 32 levels");
   std::string fine;
   for (int i = 0; i < 32; ++i) fine += '[';
   for (int i = 0; i < 32; ++i) fine += ']';

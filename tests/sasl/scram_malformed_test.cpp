@@ -14,29 +14,29 @@ namespace amqp::test {
 namespace {
 
 // RFC 5802 section 5.
-const std::string client_nonce = "fyko+d2lbbFgONRv9qkxdawL";
-const std::string server_nonce = "3rfcNHYJY1ZVvWVs7j";
-const std::string client_first = "n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL";
-const std::string server_first =
+const std::string rfc_client_nonce = "fyko+d2lbbFgONRv9qkxdawL";
+const std::string rfc_server_nonce = "3rfcNHYJY1ZVvWVs7j";
+const std::string rfc_client_first = "n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL";
+const std::string rfc_server_first =
     "r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096";
-const std::string client_final =
+const std::string rfc_client_final =
     "c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts=";
-const std::string server_final = "v=rmF9pqV8S7suAoZWja4dJRkFsKQ=";
-const std::string full_nonce = "r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j";
+const std::string rfc_server_final = "v=rmF9pqV8S7suAoZWja4dJRkFsKQ=";
+const std::string rfc_full_nonce = "r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j";
 
 // A client that has sent the RFC's first message.
 struct fresh_client {
   scripted_random rng;
   scram_client client{scram_hash::sha1, "user", "pencil", "", rng, {.nonce_length = 24}};
   fresh_client() {
-    rng.push_nonce(client_nonce);
+    rng.push_nonce(rfc_client_nonce);
     EXPECT_TRUE(client.initial_response());
   }
 };
 
 // A client that has also answered the RFC's server-first-message.
 struct answered_client : fresh_client {
-  answered_client() { EXPECT_TRUE(client.on_challenge(bytes_of(server_first))); }
+  answered_client() { EXPECT_TRUE(client.on_challenge(bytes_of(rfc_server_first))); }
 };
 
 // A server that has sent the RFC's server-first-message.
@@ -44,8 +44,8 @@ struct challenged_server {
   scripted_random rng;
   scram_server server{scram_hash::sha1, rng, {.nonce_length = 18}};
   challenged_server() {
-    rng.push_nonce(server_nonce);
-    EXPECT_TRUE(server.on_client_first(bytes_of(client_first)));
+    rng.push_nonce(rfc_server_nonce);
+    EXPECT_TRUE(server.on_client_first(bytes_of(rfc_client_first)));
     auto creds = detail::make_scram_credentials(scram_hash::sha1, "pencil",
                                                 unbase64("QSXCR+Q6sek8bf92"), 4096);
     EXPECT_TRUE(creds);
@@ -76,41 +76,41 @@ std::optional<scram_errc> client_reads_final(std::string_view message) {
 
 TEST(scram_malformed, ClientFirstTruncatedAnywhere) {
   // Only cuts inside the nonce, after at least one character of it, leave a valid message.
-  const std::size_t first_valid = client_first.find(",r=") + 4;
-  for (std::size_t n = 0; n < client_first.size(); ++n) {
-    const auto code = server_reads_first(client_first.substr(0, n));
+  const std::size_t first_valid = rfc_client_first.find(",r=") + 4;
+  for (std::size_t n = 0; n < rfc_client_first.size(); ++n) {
+    const auto code = server_reads_first(rfc_client_first.substr(0, n));
     if (n >= first_valid)
       EXPECT_FALSE(code) << n;
     else
       EXPECT_TRUE(code) << "a truncation to " << n << " bytes was accepted";
   }
-  EXPECT_FALSE(server_reads_first(client_first));
+  EXPECT_FALSE(server_reads_first(rfc_client_first));
 }
 
 TEST(scram_malformed, ServerFirstTruncatedAnywhere) {
   // "i=409", "i=40" and "i=4" are valid (smaller) iteration counts; every other cut is not.
-  for (std::size_t n = 0; n < server_first.size(); ++n) {
-    const auto code = client_reads_first(server_first.substr(0, n));
-    if (n + 3 >= server_first.size())
+  for (std::size_t n = 0; n < rfc_server_first.size(); ++n) {
+    const auto code = client_reads_first(rfc_server_first.substr(0, n));
+    if (n + 3 >= rfc_server_first.size())
       EXPECT_FALSE(code) << n;
     else
       EXPECT_TRUE(code) << "a truncation to " << n << " bytes was accepted";
   }
-  EXPECT_FALSE(client_reads_first(server_first));
+  EXPECT_FALSE(client_reads_first(rfc_server_first));
 }
 
 TEST(scram_malformed, ClientFinalTruncatedAnywhere) {
-  for (std::size_t n = 0; n < client_final.size(); ++n)
-    EXPECT_TRUE(server_reads_final(client_final.substr(0, n)))
+  for (std::size_t n = 0; n < rfc_client_final.size(); ++n)
+    EXPECT_TRUE(server_reads_final(rfc_client_final.substr(0, n)))
         << "a truncation to " << n << " bytes was accepted";
-  EXPECT_FALSE(server_reads_final(client_final));
+  EXPECT_FALSE(server_reads_final(rfc_client_final));
 }
 
 TEST(scram_malformed, ServerFinalTruncatedAnywhere) {
-  for (std::size_t n = 0; n < server_final.size(); ++n)
-    EXPECT_TRUE(client_reads_final(server_final.substr(0, n)))
+  for (std::size_t n = 0; n < rfc_server_final.size(); ++n)
+    EXPECT_TRUE(client_reads_final(rfc_server_final.substr(0, n)))
         << "a truncation to " << n << " bytes was accepted";
-  EXPECT_FALSE(client_reads_final(server_final));
+  EXPECT_FALSE(client_reads_final(rfc_server_final));
 }
 
 // -- The client-first-message, as a server reads it ------------------------------------------
@@ -204,28 +204,28 @@ TEST(scram_malformed, ServerFirstCases) {
   const std::string salt = ",s=QSXCR+Q6sek8bf92";
   const case_t cases[] = {
       {"", malformed},
-      {full_nonce + salt + ",i=4096", std::nullopt},
-      {full_nonce + salt + ",i=4096,x=future", std::nullopt},
-      {full_nonce + salt, malformed},
-      {full_nonce + ",i=4096", malformed},
-      {salt.substr(1) + "," + full_nonce + ",i=4096", malformed},
-      {full_nonce + ",i=4096" + salt, malformed},
-      {full_nonce + ",s=,i=4096", malformed},
-      {full_nonce + ",s====,i=4096", malformed},
-      {full_nonce + ",s=QSXCR+Q6sek8bf92==,i=4096", malformed},
-      {full_nonce + ",s=QSXC R+Q6sek8bf9,i=4096", malformed},
-      {full_nonce + salt + ",i=", malformed},
-      {full_nonce + salt + ",i=4096,s=QSXC", malformed},  // a duplicate
-      {full_nonce + salt + ",i=4096,x", malformed},
-      {full_nonce + salt + ",i=4096" + fields(13), std::nullopt},  // 16 fields
-      {full_nonce + salt + ",i=4096" + fields(14), malformed},
-      {"m=x," + full_nonce + salt + ",i=4096", unsupported},
-      {full_nonce + std::string(512 - 42, 'z') + salt + ",i=4096", std::nullopt},
-      {full_nonce + std::string(513 - 42, 'z') + salt + ",i=4096", malformed},
-      {full_nonce + ",z" + salt + ",i=4096", malformed},
-      {full_nonce + "\xC3\xA9" + salt + ",i=4096", malformed},
-      {full_nonce + std::string(1, '\0') + salt + ",i=4096", malformed},
-      {full_nonce + salt + ",i=4096,x=" + std::string(8192, 'v'), malformed},
+      {rfc_full_nonce + salt + ",i=4096", std::nullopt},
+      {rfc_full_nonce + salt + ",i=4096,x=future", std::nullopt},
+      {rfc_full_nonce + salt, malformed},
+      {rfc_full_nonce + ",i=4096", malformed},
+      {salt.substr(1) + "," + rfc_full_nonce + ",i=4096", malformed},
+      {rfc_full_nonce + ",i=4096" + salt, malformed},
+      {rfc_full_nonce + ",s=,i=4096", malformed},
+      {rfc_full_nonce + ",s====,i=4096", malformed},
+      {rfc_full_nonce + ",s=QSXCR+Q6sek8bf92==,i=4096", malformed},
+      {rfc_full_nonce + ",s=QSXC R+Q6sek8bf9,i=4096", malformed},
+      {rfc_full_nonce + salt + ",i=", malformed},
+      {rfc_full_nonce + salt + ",i=4096,s=QSXC", malformed},  // a duplicate
+      {rfc_full_nonce + salt + ",i=4096,x", malformed},
+      {rfc_full_nonce + salt + ",i=4096" + fields(13), std::nullopt},  // 16 fields
+      {rfc_full_nonce + salt + ",i=4096" + fields(14), malformed},
+      {"m=x," + rfc_full_nonce + salt + ",i=4096", unsupported},
+      {rfc_full_nonce + std::string(512 - 42, 'z') + salt + ",i=4096", std::nullopt},
+      {rfc_full_nonce + std::string(513 - 42, 'z') + salt + ",i=4096", malformed},
+      {rfc_full_nonce + ",z" + salt + ",i=4096", malformed},
+      {rfc_full_nonce + "\xC3\xA9" + salt + ",i=4096", malformed},
+      {rfc_full_nonce + std::string(1, '\0') + salt + ",i=4096", malformed},
+      {rfc_full_nonce + salt + ",i=4096,x=" + std::string(8192, 'v'), malformed},
   };
   for (const case_t& c : cases)
     EXPECT_EQ(client_reads_first(c.message), c.expected) << c.message.substr(0, 100);
@@ -238,20 +238,20 @@ TEST(scram_malformed, ClientFinalCases) {
   const std::string proof = ",p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts=";
   const case_t cases[] = {
       {"", malformed},
-      {"c=biws," + full_nonce + proof, std::nullopt},
-      {full_nonce + ",c=biws" + proof, malformed},
+      {"c=biws," + rfc_full_nonce + proof, std::nullopt},
+      {rfc_full_nonce + ",c=biws" + proof, malformed},
       {"c=biws" + proof, malformed},
-      {"c=biws," + full_nonce, malformed},
-      {"c=biws," + full_nonce + proof + ",x=1", malformed},  // the proof comes last
-      {"c=," + full_nonce + proof, malformed},
-      {"c=biws," + full_nonce + ",p=", malformed},
-      {"c=biws," + full_nonce + proof + proof, malformed},
-      {"c=biws," + full_nonce + ",r=again" + proof, malformed},
-      {"c=biws," + full_nonce + ",x" + proof, malformed},
-      {"c=biws," + full_nonce + fields(14) + proof, malformed},  // 17 fields
-      {"c=biws," + full_nonce + std::string(3000, 'n') + proof, malformed},
-      {"c=biws," + full_nonce + ",x=" + std::string(8200, 'v') + proof, malformed},
-      {"c=biws," + full_nonce + ",x=\xFF" + proof, malformed},
+      {"c=biws," + rfc_full_nonce, malformed},
+      {"c=biws," + rfc_full_nonce + proof + ",x=1", malformed},  // the proof comes last
+      {"c=," + rfc_full_nonce + proof, malformed},
+      {"c=biws," + rfc_full_nonce + ",p=", malformed},
+      {"c=biws," + rfc_full_nonce + proof + proof, malformed},
+      {"c=biws," + rfc_full_nonce + ",r=again" + proof, malformed},
+      {"c=biws," + rfc_full_nonce + ",x" + proof, malformed},
+      {"c=biws," + rfc_full_nonce + fields(14) + proof, malformed},  // 17 fields
+      {"c=biws," + rfc_full_nonce + std::string(3000, 'n') + proof, malformed},
+      {"c=biws," + rfc_full_nonce + ",x=" + std::string(8200, 'v') + proof, malformed},
+      {"c=biws," + rfc_full_nonce + ",x=\xFF" + proof, malformed},
   };
   for (const case_t& c : cases)
     EXPECT_EQ(server_reads_final(c.message), c.expected) << c.message.substr(0, 100);
@@ -263,21 +263,21 @@ TEST(scram_malformed, ServerFinalCases) {
   using enum scram_errc;
   const case_t cases[] = {
       {"", malformed},
-      {server_final, std::nullopt},
-      {server_final + ",x=later", std::nullopt},
+      {rfc_server_final, std::nullopt},
+      {rfc_server_final + ",x=later", std::nullopt},
       {"v=", malformed},
       {"e=", malformed},
       {"x=rmF9pqV8S7suAoZWja4dJRkFsKQ=", malformed},
       {"V=rmF9pqV8S7suAoZWja4dJRkFsKQ=", malformed},
-      {server_final + "," + server_final, malformed},
-      {server_final + ",x", malformed},
+      {rfc_server_final + "," + rfc_server_final, malformed},
+      {rfc_server_final + ",x", malformed},
       {"v=rmF9pqV8S7suAoZWja4dJRkFsK*=", malformed},
       {"v=rmF9pqV8S7suAoZWja4dJRkFsKQ", malformed},
       {"v=" + std::string(88, 'A'), malformed},  // 66 bytes: longer than any hash
       {"v=" + std::string(86, 'A') + "==", authentication_failed},  // 64 bytes: SHA-512 size
       {"e=invalid-proof", server_error},
       {"e=other-error,x=1", server_error},
-      {"e=invalid-proof," + server_final, malformed},
+      {"e=invalid-proof," + rfc_server_final, malformed},
   };
   for (const case_t& c : cases)
     EXPECT_EQ(client_reads_final(c.message), c.expected) << c.message.substr(0, 100);
@@ -317,20 +317,20 @@ TEST(scram_malformed, RandomMutationsNeverCrashOrPass) {
     return s;
   };
   for (int round = 0; round < 300; ++round) {
-    const std::string cf = mutate(client_final);
-    if (cf != client_final) {
+    const std::string cf = mutate(rfc_client_final);
+    if (cf != rfc_client_final) {
       EXPECT_TRUE(server_reads_final(cf)) << cf;
     }
-    const std::string sf = mutate(server_final);
-    if (sf != server_final && sf != server_final + ",") {
+    const std::string sf = mutate(rfc_server_final);
+    if (sf != rfc_server_final && sf != rfc_server_final + ",") {
       // Either refused, or an extension was appended that does not touch v=.
       const auto code = client_reads_final(sf);
       if (!code) {
-        EXPECT_EQ(sf.substr(0, server_final.size() + 1), server_final + ",") << sf;
+        EXPECT_EQ(sf.substr(0, rfc_server_final.size() + 1), rfc_server_final + ",") << sf;
       }
     }
-    (void)server_reads_first(mutate(client_first));
-    (void)client_reads_first(mutate(server_first));
+    (void)server_reads_first(mutate(rfc_client_first));
+    (void)client_reads_first(mutate(rfc_server_first));
   }
 }
 
@@ -365,15 +365,15 @@ TEST(scram_malformed, NoErrorTextContainsASecret) {
   // The password is wrong from the server's point of view (it knows "pencil").
   {
     scripted_random rng;
-    rng.push_nonce(client_nonce);
+    rng.push_nonce(rfc_client_nonce);
     scram_client client(scram_hash::sha1, "user", password, "", rng);
     EXPECT_TRUE(client.initial_response());
-    auto final_message = client.on_challenge(bytes_of(server_first));
+    auto final_message = client.on_challenge(bytes_of(rfc_server_first));
     ASSERT_TRUE(final_message);
     texts.push_back(*final_message);  // carries the proof: the texts check must see it...
     challenged_server s;
     collect(s.server.on_client_final(bytes_of(*final_message)));
-    collect(client.on_outcome(bytes_of(server_final)));  // a signature for "pencil"
+    collect(client.on_outcome(bytes_of(rfc_server_final)));  // a signature for "pencil"
   }
   const std::string proof = texts.front().substr(texts.front().find(",p=") + 3);
   texts.erase(texts.begin());  // ...but it is a message, not an error: only the proof is kept
@@ -387,10 +387,10 @@ TEST(scram_malformed, NoErrorTextContainsASecret) {
   // A tampered nonce and a malformed outcome after the keys were derived.
   {
     scripted_random rng;
-    rng.push_nonce(client_nonce);
+    rng.push_nonce(rfc_client_nonce);
     scram_client client(scram_hash::sha1, "user", password, "", rng);
     EXPECT_TRUE(client.initial_response());
-    ASSERT_TRUE(client.on_challenge(bytes_of(server_first)));
+    ASSERT_TRUE(client.on_challenge(bytes_of(rfc_server_first)));
     collect(client.on_outcome(bytes_of("v=AAAA")));
   }
   ASSERT_GE(texts.size(), 8u);
