@@ -266,8 +266,7 @@ void container::arm_task_timer() {
     evtimer_del(task_timer_);
     return;
   }
-  const timeval tv = detail::to_timeval(tasks_.begin()->first.first - clock::now());
-  evtimer_add(task_timer_, &tv);
+  detail::arm_timer(task_timer_, tasks_.begin()->first.first - clock::now());
 }
 
 void container::run_due_tasks() {

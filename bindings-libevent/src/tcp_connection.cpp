@@ -101,8 +101,7 @@ void tcp_connection::attempt(std::optional<connect_attempt> next) {
     resolve(attempt_address_);
     return;
   }
-  const timeval tv = to_timeval(next->delay);
-  evtimer_add(retry_timer_, &tv);
+  arm_timer(retry_timer_, next->delay);
 }
 
 void tcp_connection::on_retry(int, short, void* p) {

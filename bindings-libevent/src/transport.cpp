@@ -395,8 +395,7 @@ void transport::arm_timer() {
   if (!deadline) return;
   if (timer_at_ && *timer_at_ <= *deadline) return;
   timer_at_ = deadline;
-  const timeval tv = detail::to_timeval(*deadline - clock::now());
-  evtimer_add(timer_, &tv);
+  detail::arm_timer(timer_, *deadline - clock::now());
 }
 
 void transport::end(std::error_code ec) {
