@@ -177,11 +177,16 @@ result<listener, std::string> container::listen(const url& address,
   return listener(l);
 }
 
-void container::schedule(std::chrono::milliseconds delay, std::function<void()> work) {
+scheduled_task container::schedule(std::chrono::milliseconds delay, std::function<void()> work) {
   auto timer = std::make_shared<::asio::steady_timer>(*io_);
+  // A timer is its loop's: it is cancelled there, and its handler, called at once with
+  // operation_aborted, drops the work, so that the io_context holds nothing of it.
+  scheduled_task task([weak = std::weak_ptr<::asio::steady_timer>(timer)] {
+    if (auto t = weak.lock()) ::asio::post(t->get_executor(), [t] { t->cancel(); });
+  });
   {
     std::lock_guard lock(mutex_);
-    if (stopping_) return;
+    if (stopping_) return {};
     // Tasks due at the same time run in the order they were scheduled: the timers' queue
     // orders by expiry alone, so no two tasks get the same one.
     auto now = std::chrono::steady_clock::now();
@@ -191,10 +196,11 @@ void container::schedule(std::chrono::milliseconds delay, std::function<void()> 
     std::erase_if(timers_, [](const auto& t) { return t.expired(); });
     timers_.push_back(timer);
   }
-  timer->async_wait([stopped = stopped_, timer, work = std::move(work)](std::error_code ec) {
-    // A task already due when stop() came is dropped too.
-    if (!ec && !*stopped) work();
+  timer->async_wait([stopped = stopped_, timer, task, work = std::move(work)](std::error_code ec) {
+    // A task already due when stop() or cancel() came is dropped too.
+    if (!ec && !*stopped && !task.cancelled()) work();
   });
+  return task;
 }
 
 void container::start() {

@@ -250,13 +250,25 @@ result<listener, std::string> container::listen(const url& address,
   return listener(l);
 }
 
-void container::schedule(std::chrono::milliseconds delay, std::function<void()> work) {
+scheduled_task container::schedule(std::chrono::milliseconds delay, std::function<void()> work) {
   std::lock_guard lock(mutex_);
-  if (stopping_) return;
+  if (stopping_) return {};
   // Tasks due at the same time run in the order they were scheduled: the map orders them by
   // due time, then by number.
-  tasks_.emplace(std::pair(clock::now() + delay, next_task_++), std::move(work));
+  const task_key key(clock::now() + delay, next_task_++);
+  scheduled_task task([weak = std::weak_ptr<container*>(self_), key] {
+    if (auto self = weak.lock()) (*self)->drop_task(key);
+  });
+  tasks_.emplace(key, [task, work = std::move(work)] {
+    if (!task.cancelled()) work();  // cancelled while it was being taken to run
+  });
   arm_task_timer();
+  return task;
+}
+
+void container::drop_task(task_key key) {
+  std::lock_guard lock(mutex_);
+  if (tasks_.erase(key) != 0) arm_task_timer();
 }
 
 // Under mutex_: the timer is armed at the earliest task. Arming from several threads at once

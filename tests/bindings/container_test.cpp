@@ -188,6 +188,30 @@ TEST_P(container, run_waits_for_a_scheduled_task_and_then_returns) {
   EXPECT_EQ(h.started, 1);
 }
 
+// A cancelled task never runs and is no work: run() ends without waiting for its time.
+TEST_P(container, a_cancelled_task_does_not_run_nor_keep_run_going) {
+  starter h;
+  auto c = make_container(h);
+  watchdog dog(*c);
+  bool late_ran = false;
+  bool soon_ran = false;
+  bool ran = false;
+  const scheduled_task late = c->schedule(std::chrono::hours(1), [&] { late_ran = true; });
+  const scheduled_task soon = c->schedule(1ms, [&] { soon_ran = true; });
+  soon.cancel();
+  // Cancelled from the loop's thread, by another task.
+  c->schedule(10ms, [&] {
+    ran = true;
+    late.cancel();
+    late.cancel();  // twice: nothing more happens
+  });
+  c->run();
+  EXPECT_TRUE(ran);
+  EXPECT_FALSE(soon_ran);
+  EXPECT_FALSE(late_ran);
+  EXPECT_TRUE(late.cancelled());
+}
+
 // --- listen errors ------------------------------------------------------------------------------
 
 TEST_P(container, listening_on_a_port_in_use_names_the_address) {

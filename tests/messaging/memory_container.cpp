@@ -107,10 +107,16 @@ std::string memory_network::listen(memory_container& owner, const url& address,
   return {};
 }
 
-void memory_network::schedule(memory_container& owner, std::chrono::milliseconds delay,
-                              std::function<void()> work) {
+scheduled_task memory_network::schedule(memory_container& owner, std::chrono::milliseconds delay,
+                                        std::function<void()> work) {
+  const std::uint64_t seq = seq_++;
+  scheduled_task handle([weak = std::weak_ptr<memory_network*>(self_), seq] {
+    if (auto self = weak.lock())
+      std::erase_if((*self)->tasks_, [seq](const task& t) { return t.seq == seq; });
+  });
   tasks_.push_back(
-      task{now_ + std::max(delay, std::chrono::milliseconds(0)), seq_++, &owner, std::move(work)});
+      task{now_ + std::max(delay, std::chrono::milliseconds(0)), seq, &owner, std::move(work)});
+  return handle;
 }
 
 void memory_network::stop(memory_container& owner) {
@@ -482,8 +488,9 @@ result<listener, std::string> memory_container::listen(const url& address,
   return listener(std::move(l));
 }
 
-void memory_container::schedule(std::chrono::milliseconds delay, std::function<void()> work) {
-  net_->schedule(*this, delay, std::move(work));
+scheduled_task memory_container::schedule(std::chrono::milliseconds delay,
+                                          std::function<void()> work) {
+  return net_->schedule(*this, delay, std::move(work));
 }
 
 void memory_container::run() {

@@ -109,8 +109,8 @@ class memory_network {
   end* find(const connection& c) const;
   std::string listen(memory_container& owner, const url& address, const connection_options& options,
                      messaging_handler* handler, std::shared_ptr<listener_entry>& out);
-  void schedule(memory_container& owner, std::chrono::milliseconds delay,
-                std::function<void()> work);
+  scheduled_task schedule(memory_container& owner, std::chrono::milliseconds delay,
+                          std::function<void()> work);
   void stop(memory_container& owner);
 
   bool step();
@@ -134,6 +134,8 @@ class memory_network {
   std::vector<std::unique_ptr<end>> ends_;
   std::map<std::string, std::shared_ptr<listener_entry>> listeners_;
   std::vector<task> tasks_;
+  // What a task's cancel() reaches the network through: a handle may outlive it.
+  std::shared_ptr<memory_network*> self_ = std::make_shared<memory_network*>(this);
   std::vector<std::pair<connection, std::string>> drops_;  // wait for the pump loop
 };
 
@@ -152,7 +154,7 @@ class memory_container final : public container {
   // The listener is found by the URL's host:port; port 0 picks a free one (listener::port()).
   result<listener, std::string> listen(const url& address, const connection_options& options = {},
                                        messaging_handler* handler = nullptr) override;
-  void schedule(std::chrono::milliseconds delay, std::function<void()> work) override;
+  scheduled_task schedule(std::chrono::milliseconds delay, std::function<void()> work) override;
   // The network's run(): on_start here (and on the other containers), then pump until quiet.
   void run() override;
   // Closes this container's connections (their closes are exchanged), gives up their

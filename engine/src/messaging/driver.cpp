@@ -294,6 +294,25 @@ container::container(messaging_handler& handler, std::string id)
 
 container::~container() = default;
 
+// --- scheduled tasks ------------------------------------------------------------------------------
+
+struct scheduled_task::state {
+  explicit state(std::function<void()> d) : drop(std::move(d)) {}
+  std::atomic<bool> cancelled{false};
+  std::function<void()> drop;  // called once, by the first cancel()
+};
+
+scheduled_task::scheduled_task(std::function<void()> drop)
+    : state_(std::make_shared<state>(std::move(drop))) {}
+
+void scheduled_task::cancel() const {
+  if (state_ && !state_->cancelled.exchange(true) && state_->drop) state_->drop();
+}
+
+bool scheduled_task::cancelled() const noexcept {
+  return state_ && state_->cancelled.load();
+}
+
 connection container::connect(std::string_view address, const connection_options& options,
                               messaging_handler* handler) {
   auto u = parse_url(address);

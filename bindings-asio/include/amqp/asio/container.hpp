@@ -61,7 +61,7 @@ class container final : public amqp::container {
                      messaging_handler* handler = nullptr) override;
   result<listener, std::string> listen(const url& address, const connection_options& options = {},
                                        messaging_handler* handler = nullptr) override;
-  void schedule(std::chrono::milliseconds delay, std::function<void()> work) override;
+  scheduled_task schedule(std::chrono::milliseconds delay, std::function<void()> work) override;
   // Calls on_start, then runs the io_context on this thread until it runs out of work.
   void run() override;
   // The same on `threads` threads (this one among them).

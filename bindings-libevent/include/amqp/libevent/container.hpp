@@ -72,7 +72,7 @@ class container final : public amqp::container {
                      messaging_handler* handler = nullptr) override;
   result<listener, std::string> listen(const url& address, const connection_options& options = {},
                                        messaging_handler* handler = nullptr) override;
-  void schedule(std::chrono::milliseconds delay, std::function<void()> work) override;
+  scheduled_task schedule(std::chrono::milliseconds delay, std::function<void()> work) override;
   // Calls on_start, then runs the event_base on this thread until nothing is left to wait for
   // (no connection, listener or scheduled task), or stop() ended everything.
   void run() override;
@@ -106,6 +106,9 @@ class container final : public amqp::container {
   // The scheduled tasks that are due run, in order; the timer is armed at the next one.
   void run_due_tasks();
   void arm_task_timer();
+  using task_key = std::pair<clock::time_point, std::uint64_t>;
+  // A cancelled task leaves the queue (from any thread).
+  void drop_task(task_key key);
 
   std::unique_ptr<event_base, void (*)(event_base*)> own_base_;
   event_base* base_;
@@ -117,8 +120,10 @@ class container final : public amqp::container {
   std::mutex mutex_;  // guards what follows: connect, listen, schedule and stop come from anywhere
   bool stopping_ = false;
   // Scheduled tasks by due time, then by the order they were scheduled in.
-  std::map<std::pair<clock::time_point, std::uint64_t>, std::function<void()>> tasks_;
+  std::map<task_key, std::function<void()>> tasks_;
   std::uint64_t next_task_ = 0;
+  // What a task's cancel() reaches the container through: a handle may outlive it.
+  std::shared_ptr<container*> self_ = std::make_shared<container*>(this);
   std::vector<std::shared_ptr<detail::tcp_connection>> connections_;
   // Every listener made, closed or not: the destructor detaches them from the container, as
   // the application may hold their handles longer.

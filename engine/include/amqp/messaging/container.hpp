@@ -32,6 +32,26 @@
 
 namespace amqp {
 
+// A task given to container::schedule(). cancel() drops it if it has not started, from any
+// thread; a dropped task no longer keeps run() going (a message's timeout that was not needed
+// does not hold the program up). Copies refer to the same task; an empty one (the container
+// had stopped) cancels nothing.
+class scheduled_task {
+ public:
+  scheduled_task() = default;
+  // A binding's: `drop` takes the task out of its loop; cancel() calls it once.
+  explicit scheduled_task(std::function<void()> drop);
+
+  void cancel() const;
+  // cancel() was called; a binding checks this before it runs the task.
+  bool cancelled() const noexcept;
+  bool is_set() const noexcept { return state_ != nullptr; }
+
+ private:
+  struct state;
+  std::shared_ptr<state> state_;
+};
+
 // What a binding's listener does; held by amqp::listener handles.
 class listener_base {
  public:
@@ -82,8 +102,9 @@ class container {
   result<listener, std::string> listen(std::string_view address,
                                        const connection_options& options = {},
                                        messaging_handler* handler = nullptr);
-  // Runs `work` once after `delay`, on the container's thread (not any connection's).
-  virtual void schedule(std::chrono::milliseconds delay, std::function<void()> work) = 0;
+  // Runs `work` once after `delay`, on the container's thread (not any connection's), unless
+  // the task is cancelled first.
+  virtual scheduled_task schedule(std::chrono::milliseconds delay, std::function<void()> work) = 0;
   // Runs until every connection, listener and scheduled task is done, or stop().
   virtual void run() = 0;
   // Closes every connection and listener, drops scheduled work; run() returns.
