@@ -33,13 +33,15 @@ class uamqp_style : public amqp::messaging_handler {
       amqp::message m;
       m.properties.message_id = "uamqp-style-" + std::to_string(i);
       m.set_value(amqp::value("message " + std::to_string(i)));
-      auto done = [this, owner = &e.container()](const amqp::message&, send_result r,
-                                                 const send_error& err) {
+      auto done = [this, c](const amqp::message&, send_result r, const send_error& err) mutable {
         ++results_[r];
         if (r != send_result::ok) std::cerr << to_string(r) << ": " << err.what << '\n';
-        // Every callback was called: stop() closes the connection and drops the timeout
-        // timers still scheduled, which would otherwise keep run() going until they ran.
-        if (++done_ == options_.messages) owner->stop();
+        // Every callback was called (and each message's timeout cancelled with it): once the
+        // connection is closed, run() has nothing left to do.
+        if (++done_ == options_.messages) {
+          sender_.destroy();
+          c.close();
+        }
       };
       sender_.send(std::move(m), std::move(done), timeout_);
     }

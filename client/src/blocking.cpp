@@ -3,6 +3,7 @@
 #include "amqp/client/blocking.hpp"
 
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <future>
 #include <map>
@@ -221,45 +222,48 @@ std::optional<blocking_message> blocking_connection::receive(const queue& q,
 }
 
 bool blocking_connection::consume(std::vector<queue> queues, blocking_callback callback) {
+  if (queues.empty()) return false;
   {
     std::lock_guard lock(impl_->mutex);
     impl_->on_event = std::move(callback);
   }
+  // How the broker answered this call's attaches: set on the connection's thread (under the
+  // mutex) each time one of the consumer's links is attached or refused.
+  enum class answer : std::uint8_t { pending, attached, refused };
+  auto result = std::make_shared<answer>(answer::pending);
   std::weak_ptr<blocking_impl> weak = impl_;
-  (void)impl_->post([weak, queues = std::move(queues)] {
+  const bool posted = impl_->post([weak, result, queues = std::move(queues)] {
     auto self = weak.lock();
     if (!self) return;
-    consumer c(self->connection(), queues,
-               self->consumer_with([weak](const payload& body, consumed_message& m) {
-                 auto s = weak.lock();
-                 if (!s) return;
-                 blocking_message b = s->wrap(body, m);
-                 std::lock_guard lock(s->mutex);
-                 s->events.push_back(std::move(b));
-                 s->changed.notify_all();
-               }));
+    consumer_options co = self->consumer_with([weak](const payload& body, consumed_message& m) {
+      auto s = weak.lock();
+      if (!s) return;
+      blocking_message b = s->wrap(body, m);
+      std::lock_guard lock(s->mutex);
+      s->events.push_back(std::move(b));
+      s->changed.notify_all();
+    });
+    const std::size_t index = self->consumers.size();
+    co.on_link_state = [weak, result, index, user = std::move(co.on_link_state)](
+                           const queue& q, bool attached, const std::optional<condition>& error) {
+      if (user) user(q, attached, error);
+      auto s = weak.lock();
+      if (!s || index >= s->consumers.size()) return;
+      const consumer& c = s->consumers[index];
+      std::lock_guard lock(s->mutex);
+      if (*result != answer::pending) return;
+      *result = c.refused() ? answer::refused : c.attached() ? answer::attached : answer::pending;
+      s->changed.notify_all();
+    };
+    consumer c(self->connection(), queues, std::move(co));
     c.consume();
     self->consumers.push_back(std::move(c));
   });
-  // Asked on the connection's thread until the links are attached, or cannot be.
-  const auto deadline = std::chrono::steady_clock::now() + impl_->o.timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto answer = std::make_shared<std::promise<int>>();
-    auto result = answer->get_future();
-    if (!impl_->post([weak, answer] {
-          auto self = weak.lock();
-          if (!self || self->consumers.empty()) return answer->set_value(0);
-          const consumer& c = self->consumers.back();
-          answer->set_value(c.attached() ? 1 : c.refused() ? 0 : 2);
-        }))
-      return false;
-    if (result.wait_for(impl_->o.timeout) != std::future_status::ready) return false;
-    const int r = result.get();
-    if (r == 1) return true;
-    if (r == 0) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
+  if (!posted) return false;
+  std::unique_lock lock(impl_->mutex);
+  impl_->changed.wait_for(lock, impl_->o.timeout,
+                          [&] { return *result != answer::pending || impl_->ended; });
+  return *result == answer::attached;
 }
 
 std::size_t blocking_connection::drain_events(std::chrono::milliseconds timeout) {

@@ -30,6 +30,9 @@ struct consumer_impl : messaging_handler, std::enable_shared_from_this<consumer_
     std::uint32_t outstanding = 0;
     bool cancelled = false;
     bool ended_by_peer = false;
+    // on_link_opened came: the broker answered with a source (a refusal's answer has none and
+    // may leave the link looking active until its detach is read).
+    bool answered = false;
   };
   struct unacked_entry {
     amqp::delivery delivery;
@@ -70,6 +73,9 @@ struct consumer_impl : messaging_handler, std::enable_shared_from_this<consumer_
     for (const client::queue& q : queues) {
       const std::string name = q.name.empty() ? q.exchange : q.name;
       if (consuming(name)) continue;
+      // A new link for a queue the broker ended: that refusal is over.
+      for (queue_link& l : links)
+        if (l.q.name == q.name && l.q.exchange == q.exchange) l.ended_by_peer = false;
       receiver_options ro;
       ro.name = o.tag_prefix + random_uuid();
       ro.mode = o.no_ack ? delivery_mode::at_most_once : delivery_mode::at_least_once;
@@ -206,8 +212,13 @@ struct consumer_impl : messaging_handler, std::enable_shared_from_this<consumer_
   void on_link_opened(messaging_event& e) override {
     const auto keep = shared_from_this();  // a callback may drop the owner
     // A new attach (after a reconnect too) starts without credit.
-    if (const std::size_t at = index_of(e.receiver()); at < links.size()) links[at].outstanding = 0;
+    const std::size_t at = index_of(e.receiver());
+    if (at < links.size()) {
+      links[at].outstanding = 0;
+      links[at].answered = true;
+    }
     top_up();
+    if (at < links.size() && o.on_link_state) o.on_link_state(links[at].q, true, std::nullopt);
   }
   // The sender used or gave up all credit.
   void on_receiver_drained(messaging_event& e) override {
@@ -223,6 +234,7 @@ struct consumer_impl : messaging_handler, std::enable_shared_from_this<consumer_
         if (e.error())
           e.container().report_error("consumer: queue '" + links[at].q.name + "' ended: " +
                                      e.error()->to_string());
+        if (o.on_link_state) o.on_link_state(links[at].q, false, e.error());
       }
       links[at].cancelled = true;
     }
@@ -390,12 +402,15 @@ bool consumer::consuming_from(const std::string& name) const {
 }
 
 bool consumer::attached() const {
-  if (!impl_ || impl_->links.empty()) return false;
-  return std::all_of(impl_->links.begin(), impl_->links.end(), [](const auto& l) {
-    return l.cancelled || l.link.state() == endpoint_state::active;
-  }) && std::any_of(impl_->links.begin(), impl_->links.end(), [](const auto& l) {
-    return !l.cancelled;
-  });
+  if (!impl_) return false;
+  bool any = false;
+  for (const auto& l : impl_->links) {
+    if (l.ended_by_peer ||
+        (!l.cancelled && (!l.answered || l.link.state() != endpoint_state::active)))
+      return false;
+    any = any || !l.cancelled;
+  }
+  return any;
 }
 
 bool consumer::refused() const {

@@ -16,6 +16,7 @@ struct message_receiver::impl : messaging_handler, std::enable_shared_from_this<
   struct waiter {
     std::uint64_t id;
     receive_callback callback;
+    scheduled_task timeout;  // cancelled when a message or the end comes first
   };
 
   amqp::session session;
@@ -112,11 +113,18 @@ struct message_receiver::impl : messaging_handler, std::enable_shared_from_this<
       return;
     }
     const std::uint64_t id = next_waiter++;
-    waiters.push_back({id, std::move(callback)});
     std::weak_ptr<impl> weak = weak_from_this();
-    detail::after(connection(), timeout, [weak, id] {
-      if (auto self = weak.lock()) self->give_up(id);
-    });
+    waiters.push_back({id, std::move(callback), detail::after(connection(), timeout, [weak, id] {
+                         if (auto self = weak.lock()) self->give_up(id);
+                       })});
+  }
+
+  // The first waiter's callback, out of the queue (a callback may receive again).
+  receive_callback next_waiter_callback() {
+    waiter w = std::move(waiters.front());
+    waiters.pop_front();
+    w.timeout.cancel();
+    return std::move(w.callback);
   }
 
   void give_up(std::uint64_t id) {
@@ -130,11 +138,7 @@ struct message_receiver::impl : messaging_handler, std::enable_shared_from_this<
   }
 
   void fail_waiters() {
-    while (!waiters.empty()) {
-      receive_callback cb = std::move(waiters.front().callback);
-      waiters.pop_front();
-      cb(std::nullopt);
-    }
+    while (!waiters.empty()) next_waiter_callback()(std::nullopt);
   }
 
   // --- the link's events -----------------------------------------------------------------------
@@ -154,9 +158,7 @@ struct message_receiver::impl : messaging_handler, std::enable_shared_from_this<
     if (on_message_cb) {
       on_message_cb(m);
     } else if (!waiters.empty()) {
-      receive_callback cb = std::move(waiters.front().callback);
-      waiters.pop_front();
-      cb(std::move(m));
+      next_waiter_callback()(std::move(m));
     } else {
       buffer.push_back(std::move(m));
     }

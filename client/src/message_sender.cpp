@@ -45,6 +45,7 @@ struct message_sender::impl : messaging_handler, std::enable_shared_from_this<im
     std::shared_ptr<const error_policy> policy;  // null: the options'
     std::uint32_t retries = 0;
     bool in_flight = false;
+    scheduled_task timeout;  // cancelled when the message finishes first
   };
 
   amqp::session session;
@@ -144,7 +145,7 @@ struct message_sender::impl : messaging_handler, std::enable_shared_from_this<im
     const std::chrono::milliseconds t = timeout.value_or(o.timeout);
     if (t.count() > 0) {
       std::weak_ptr<impl> weak = weak_from_this();
-      detail::after(connection(), t, [weak, id, t] {
+      e.timeout = detail::after(connection(), t, [weak, id, t] {
         if (auto self = weak.lock()) self->expire(id, t);
       });
     }
@@ -258,6 +259,7 @@ struct message_sender::impl : messaging_handler, std::enable_shared_from_this<im
     entry e = std::move(it->second);
     entries.erase(it);
     ready.erase(id);
+    e.timeout.cancel();
     if (e.callback) e.callback(e.m, r, error);
   }
 

@@ -40,11 +40,12 @@ inline bool names_no_compression(std::string_view encoding) {
 
 // Runs `work` on `c`'s thread after `delay` on the container's clock (the container schedules
 // on its own thread: the work hops over through connection::post()); dropped when the
-// connection is over by then.
-inline void after(const amqp::connection& c, std::chrono::milliseconds delay,
-                  std::function<void()> work) {
-  if (!c.is_set()) return;
-  c.container().schedule(delay, [c, work = std::move(work)]() mutable { (void)c.post(std::move(work)); });
+// connection is over by then. Cancel what is no longer needed: a task keeps run() going.
+inline scheduled_task after(const amqp::connection& c, std::chrono::milliseconds delay,
+                            std::function<void()> work) {
+  if (!c.is_set()) return {};
+  return c.container().schedule(
+      delay, [c, work = std::move(work)]() mutable { (void)c.post(std::move(work)); });
 }
 
 // Takes the remaining events of a link whose owner is gone: its close, its errors (which it

@@ -180,8 +180,8 @@ void broker_handler::dispatch(queue_entry& q) {
 template <class Link>
 void broker_handler::refuse(Link l, amqp::condition why) {
   log("refused " + describe(l) + ": " + why.to_string());
-  // Answered first, so that the close has an attach to end (spec Part 2, 2.6.3).
-  l.open();
+  // Closed before it is answered: the answer carries a null terminus, the detach the reason
+  // (spec Part 2, 2.6.3, refusing a link).
   l.close(std::move(why));
 }
 

@@ -1,7 +1,7 @@
 // blocking_connection over loopback TCP, on each binding, against the example broker's handler
 // running in an Asio container on a thread of its own: publish waits for the outcome,
-// receive(timeout), consume + drain_events on the calling thread, several threads at once,
-// and a refused connection named in error().
+// receive(timeout), consume + drain_events on the calling thread, a refused queue, several
+// threads at once, and a refused connection named in error().
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -91,6 +91,17 @@ TEST_P(blocking, consume_callbacks_run_in_drain_events_on_the_calling_thread) {
   EXPECT_EQ(got, (std::vector<int>{0, 1, 2, 3, 4}));
   EXPECT_TRUE(same_thread);
   EXPECT_EQ(c.drain_events(100ms), 0u);
+}
+
+TEST_P(blocking, consume_of_a_queue_the_broker_refuses_returns_false_at_its_answer) {
+  blocking_connection c(broker_.url(), options());
+  ASSERT_TRUE(c.wait_open());
+  // The example broker refuses a dynamic node's name it did not give.
+  const auto before = std::chrono::steady_clock::now();
+  EXPECT_FALSE(c.consume({{.name = "events"}, {.name = "dynamic-none"}},
+                         [](const payload&, blocking_message&) {}));
+  EXPECT_LT(std::chrono::steady_clock::now() - before, 5s);  // the answer, not the 10 s timeout
+  EXPECT_FALSE(c.consume({}, [](const payload&, blocking_message&) {}));
 }
 
 TEST_P(blocking, several_threads_publish_at_once) {

@@ -1,6 +1,6 @@
 // consumer on the virtual clock: bodies decoded for the callbacks in order, ack / reject /
 // requeue as outcomes, decode errors, qos as credit (count and bytes, never taken back),
-// flow, recover, cancel, and purge.
+// flow, recover, cancel, purge, and the links' attach and refusal reported.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -227,6 +227,32 @@ TEST(consumer, several_queues_share_the_count_and_cancel_by_queue_closes_one) {
   EXPECT_FALSE(b.cons.consuming_from("a"));
   EXPECT_TRUE(b.cons.consuming_from("b"));
   EXPECT_EQ(test::sent_with(b.client_trace, "@detach").size(), 1u);
+}
+
+TEST(consumer, on_link_state_reports_each_attach_and_each_refusal_with_its_condition) {
+  consumer_bench b;
+  b.server_h.on("on_link_opened", [](messaging_event& e) {
+    if (e.sender().address() == "missing")
+      e.sender().close(condition{"amqp:not-found", "no queue 'missing'", {}});
+  });
+  std::vector<std::string> states;
+  consumer_options o;
+  o.callbacks = {b.keep()};
+  o.on_link_state = [&](const queue& q, bool attached, const std::optional<condition>& error) {
+    std::string s = q.name;
+    s += attached ? " attached" : " ended";
+    if (error) s += ": " + error->to_string();
+    states.push_back(s);
+  };
+  b.start({{.name = "orders"}, {.name = "missing"}}, std::move(o));
+  EXPECT_EQ(states, (std::vector<std::string>{
+                        "orders attached", "missing ended: amqp:not-found: no queue 'missing'"}));
+  EXPECT_TRUE(b.cons.refused());
+  EXPECT_FALSE(b.cons.attached());
+  // Cancelled by the application: no report.
+  b.cons.cancel();
+  b.net.pump();
+  EXPECT_EQ(states.size(), 2u);
 }
 
 TEST(consumer, no_ack_takes_messages_sent_settled) {

@@ -112,6 +112,8 @@ TEST(message_receiver, a_waiting_receive_gets_the_next_message_to_arrive) {
     }
   b.net.pump();
   EXPECT_EQ(got, "late");
+  // The receive's timeout went with it: nothing is left to wait for.
+  EXPECT_FALSE(b.net.next_due());
 }
 
 TEST(message_receiver, prefetch_bounds_what_is_buffered_and_credit_follows_what_is_taken) {

@@ -77,6 +77,19 @@ TEST(message_sender, sends_in_order_and_calls_back_once_each_with_ok) {
   EXPECT_EQ(body_text(got[4]), "m4");
 }
 
+TEST(message_sender, a_message_that_finishes_cancels_its_timeout) {
+  sender_bench b;
+  b.start({.timeout = std::chrono::hours(1)});
+  ASSERT_FALSE(b.net.next_due());
+  b.snd.send(text_message("quick"), b.record());
+  ASSERT_TRUE(b.net.next_due());  // its timeout
+  b.net.pump();
+  ASSERT_EQ(b.results.size(), 1u);
+  EXPECT_EQ(b.results[0].result, send_result::ok);
+  // Nothing left to wait for: a container would not be held up by the timeout.
+  EXPECT_FALSE(b.net.next_due());
+}
+
 TEST(message_sender, the_attach_carries_name_modes_size_properties_and_capabilities) {
   sender_bench b;
   b.start({.source = "client-outbox",

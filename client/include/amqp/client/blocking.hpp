@@ -99,8 +99,8 @@ class blocking_connection {
   std::optional<blocking_message> receive(const queue& q, std::chrono::milliseconds timeout);
 
   // Consumes from `queues` with `callback`, which drain_events() calls. Returns once the
-  // broker attached every queue's link: false when it refused one or did not answer within
-  // the options' timeout.
+  // broker attached every queue's link: false when it refused one, did not answer within the
+  // options' timeout, or `queues` is empty.
   bool consume(std::vector<queue> queues, blocking_callback callback);
   // Runs the callback of consume() for each message that arrived, on this thread: waits up to
   // `timeout` for the first, then takes what else is there. Returns how many it handled.

@@ -92,6 +92,10 @@ struct consumer_options {
   // Unset: the message is rejected with amqp:decode-error naming why, and the container
   // reports it (container::report_error).
   decode_error_callback on_decode_error;
+  // A queue's link was attached (`attached` true) or the broker refused or ended it (false;
+  // `error` is its condition when it gave one). After every attach, a reconnect's too.
+  std::function<void(const queue& q, bool attached, const std::optional<condition>& error)>
+      on_link_state;
   // The content-types taken (kombu's `accept`: content-types or serializer names, "json");
   // empty: any the registry reads.
   std::vector<std::string> accept;
@@ -128,10 +132,11 @@ class consumer {
   void cancel();
   void cancel_by_queue(const std::string& name);
   bool consuming_from(const std::string& name) const;
-  // Every queue consumed from has its link attached (the broker answered); false also when
-  // one was refused.
+  // Every queue consumed from has its link attached (the broker answered); false while one
+  // the broker refused or ended is not consumed from again.
   bool attached() const;
-  // A queue's link ended without cancel(): the broker refused it or ended it.
+  // A queue's link ended without cancel() (the broker refused it or ended it) and consume()
+  // has not attached it again.
   bool refused() const;
   // Adds a queue (consumed from at the next consume()).
   void add_queue(queue q);
