@@ -60,6 +60,7 @@ def ensure_packages(packages):
     if os.geteuid() != 0:
         raise Unavailable("%s not installed, and installing needs root" % " ".join(missing))
     made_policy = False
+    epmd_before = _pids_named("epmd")  # an epmd that appears meanwhile is the install's
     try:
         if not os.path.exists(POLICY_RC_D):
             with open(POLICY_RC_D, "w") as f:
