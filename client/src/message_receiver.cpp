@@ -7,49 +7,34 @@
 
 #include "amqp/messaging/container.hpp"
 #include "amqp/messaging/handler.hpp"
-#include "amqp/random.hpp"
+#include "link_core.hpp"
 #include "support.hpp"
 
 namespace amqp::client {
 
-struct message_receiver::impl : messaging_handler, std::enable_shared_from_this<impl> {
+struct message_receiver::impl : detail::link_owner<amqp::receiver>,
+                                std::enable_shared_from_this<impl> {
   struct waiter {
     std::uint64_t id;
     receive_callback callback;
     scheduled_task timeout;  // cancelled when a message or the end comes first
   };
 
-  amqp::session session;
-  std::string source;
   message_receiver_options o;
   message_callback on_message_cb;
-  amqp::receiver link;
-  link_state state = link_state::idle;
-  bool destroyed = false;
-  bool detaching = false;
   std::deque<received_message> buffer;
   std::uint32_t outstanding = 0;  // credit granted and not used by a message handed to us yet
   std::deque<waiter> waiters;
   std::uint64_t next_waiter = 1;
 
-  impl(amqp::session s, std::string src, message_receiver_options opts, message_callback cb)
-      : session(std::move(s)), source(std::move(src)), o(std::move(opts)),
-        on_message_cb(std::move(cb)) {
-    if (o.name.empty()) o.name = "receiver-" + random_uuid();
-  }
+  impl(amqp::session s, std::string source, message_receiver_options opts, message_callback cb)
+      : link_owner(std::move(s), std::move(source), opts.name, "receiver-", opts.on_state_changed),
+        o(std::move(opts)), on_message_cb(std::move(cb)) {}
 
-  amqp::connection connection() const { return session.connection(); }
-
-  void set_state(link_state now) {
-    const link_state before = state;
-    state = now;
-    if (before != now && o.on_state_changed) o.on_state_changed(before, now);
-  }
-
-  void open() {
-    if (destroyed || state == link_state::open || state == link_state::opening) return;
+  void open() override {
+    if (!opening()) return;
     receiver_options ro;
-    ro.name = o.name;
+    ro.name = name;
     if (o.receive_settle_mode == receive_settle_mode::peek_lock) {
       ro.mode = delivery_mode::at_least_once;
       ro.rcv_settle_mode = receiver_settle_mode::second;
@@ -64,29 +49,14 @@ struct message_receiver::impl : messaging_handler, std::enable_shared_from_this<
     ro.desired_capabilities = o.desired_capabilities;
     ro.properties = o.properties;
     ro.handler = this;
-    detaching = false;
-    set_state(link_state::opening);
-    link = session.open_receiver(source, ro);
+    link = session.open_receiver(address, ro);
   }
 
-  void close() {
-    if (!link.is_set() || state == link_state::closed || state == link_state::idle) return;
-    detaching = true;
-    set_state(link_state::closing);
-    link.detach();
-  }
-
-  // The link is closed and left to orphaned_links(): this may go away before its last events.
-  void destroy() {
-    if (destroyed) return;
-    destroyed = true;
-    detail::orphan(link, true);
-    link = {};
+  void destroy() override {
+    if (!destroying()) return;
     set_state(link_state::closed);
     fail_waiters();
   }
-
-  ~impl() override { detail::orphan(link, false); }
 
   // Credit so that what is granted plus what is buffered reaches prefetch, once half of it is
   // used: one flow per half window, as the messaging layer's own credit_window does. The credit
@@ -177,64 +147,30 @@ struct message_receiver::impl : messaging_handler, std::enable_shared_from_this<
 
 message_receiver::message_receiver(amqp::session session, std::string source,
                                    message_receiver_options options, message_callback on_message)
-    : impl_(std::make_shared<impl>(std::move(session), std::move(source), std::move(options),
-                                   std::move(on_message))) {}
+    : exclusive_link(std::make_shared<impl>(std::move(session), std::move(source),
+                                            std::move(options), std::move(on_message))) {}
 
 message_receiver::message_receiver(amqp::connection connection, std::string source,
                                    message_receiver_options options, message_callback on_message)
     : message_receiver(connection.default_session(), std::move(source), std::move(options),
                        std::move(on_message)) {}
 
-message_receiver::~message_receiver() {
-  if (impl_) impl_->destroy();
+message_receiver::impl* message_receiver::self() const noexcept {
+  return static_cast<impl*>(core_.get());
 }
 
-message_receiver::message_receiver(message_receiver&&) noexcept = default;
-
-message_receiver& message_receiver::operator=(message_receiver&& other) noexcept {
-  if (this != &other) {
-    if (impl_) impl_->destroy();
-    impl_ = std::move(other.impl_);
-  }
-  return *this;
-}
-
-void message_receiver::open() {
-  if (impl_) impl_->open();
-}
-void message_receiver::close() {
-  if (impl_) impl_->close();
-}
-void message_receiver::destroy() {
-  if (impl_) impl_->destroy();
-}
-
-link_state message_receiver::state() const noexcept {
-  return impl_ ? impl_->state : link_state::idle;
-}
-
-const std::string& message_receiver::name() const noexcept {
-  static const std::string none;
-  return impl_ ? impl_->o.name : none;
-}
-
-const std::string& message_receiver::source() const noexcept {
-  static const std::string none;
-  return impl_ ? impl_->source : none;
-}
-
-amqp::receiver message_receiver::link() const { return impl_ ? impl_->link : amqp::receiver(); }
+amqp::receiver message_receiver::link() const { return core_ ? self()->link : amqp::receiver(); }
 
 std::size_t message_receiver::buffered() const noexcept {
-  return impl_ ? impl_->buffer.size() : 0;
+  return core_ ? self()->buffer.size() : 0;
 }
 
 void message_receiver::receive(std::chrono::milliseconds timeout, receive_callback callback) {
-  if (!impl_) {
+  if (!core_) {
     callback(std::nullopt);
     return;
   }
-  impl_->receive(timeout, std::move(callback));
+  self()->receive(timeout, std::move(callback));
 }
 
 }  // namespace amqp::client

@@ -10,7 +10,7 @@
 #include "amqp/codec/writer.hpp"
 #include "amqp/messaging/container.hpp"
 #include "amqp/messaging/handler.hpp"
-#include "amqp/random.hpp"
+#include "link_core.hpp"
 #include "support.hpp"
 
 namespace amqp::client {
@@ -25,19 +25,7 @@ const char* to_string(send_result r) noexcept {
   return "?";
 }
 
-const char* to_string(link_state s) noexcept {
-  switch (s) {
-    case link_state::idle: return "idle";
-    case link_state::opening: return "opening";
-    case link_state::open: return "open";
-    case link_state::closing: return "closing";
-    case link_state::closed: return "closed";
-    case link_state::error: return "error";
-  }
-  return "?";
-}
-
-struct message_sender::impl : messaging_handler, std::enable_shared_from_this<impl> {
+struct message_sender::impl : detail::link_owner<amqp::sender>, std::enable_shared_from_this<impl> {
   struct entry {
     message m;
     std::vector<std::uint8_t> encoded;
@@ -48,13 +36,7 @@ struct message_sender::impl : messaging_handler, std::enable_shared_from_this<im
     scheduled_task timeout;  // cancelled when the message finishes first
   };
 
-  amqp::session session;
-  std::string target;
   message_sender_options o;
-  amqp::sender link;
-  link_state state = link_state::idle;
-  bool destroyed = false;
-  bool detaching = false;          // close(): the link's end is ours
   std::uint32_t link_retries = 0;  // reopens since the link was last open
   bool reopening = false;          // a reopen after the link ended is scheduled
   std::optional<condition> link_error;
@@ -65,23 +47,14 @@ struct message_sender::impl : messaging_handler, std::enable_shared_from_this<im
   std::size_t in_flight = 0;
   writer scratch;
 
-  impl(amqp::session s, std::string t, message_sender_options opts)
-      : session(std::move(s)), target(std::move(t)), o(std::move(opts)) {
-    if (o.name.empty()) o.name = "sender-" + random_uuid();
-  }
+  impl(amqp::session s, std::string target, message_sender_options opts)
+      : link_owner(std::move(s), std::move(target), opts.name, "sender-", opts.on_state_changed),
+        o(std::move(opts)) {}
 
-  amqp::connection connection() const { return session.connection(); }
-
-  void set_state(link_state now) {
-    const link_state before = state;
-    state = now;
-    if (before != now && o.on_state_changed) o.on_state_changed(before, now);
-  }
-
-  void open() {
-    if (destroyed || state == link_state::open || state == link_state::opening) return;
+  void open() override {
+    if (!opening()) return;
     sender_options so;
-    so.name = o.name;
+    so.name = name;
     so.mode = o.send_settle_mode == send_settle_mode::settled ? delivery_mode::at_most_once
                                                               : delivery_mode::at_least_once;
     so.rcv_settle_mode = o.receive_settle_mode == receive_settle_mode::peek_lock
@@ -92,30 +65,15 @@ struct message_sender::impl : messaging_handler, std::enable_shared_from_this<im
     so.desired_capabilities = o.desired_capabilities;
     so.properties = o.properties;
     so.handler = this;
-    detaching = false;
     link_error.reset();
-    set_state(link_state::opening);
-    link = session.open_sender(target, so);
+    link = session.open_sender(address, so);
   }
 
-  void close() {
-    if (!link.is_set() || state == link_state::closed || state == link_state::idle) return;
-    detaching = true;
-    set_state(link_state::closing);
-    link.detach();
-  }
-
-  // The link is closed and left to orphaned_links(): this may go away before its last events.
-  void destroy() {
-    if (destroyed) return;
-    destroyed = true;
-    detail::orphan(link, true);
-    link = {};
+  void destroy() override {
+    if (!destroying()) return;
     cancel_all("the sender was destroyed");
     set_state(link_state::closed);
   }
-
-  ~impl() override { detail::orphan(link, false); }
 
   void send(message m, send_callback callback, std::optional<std::chrono::milliseconds> timeout,
             std::shared_ptr<const error_policy> policy) {
@@ -350,53 +308,20 @@ struct message_sender::impl : messaging_handler, std::enable_shared_from_this<im
 
 message_sender::message_sender(amqp::session session, std::string target,
                                message_sender_options options)
-    : impl_(std::make_shared<impl>(std::move(session), std::move(target), std::move(options))) {}
+    : exclusive_link(
+          std::make_shared<impl>(std::move(session), std::move(target), std::move(options))) {}
 
 message_sender::message_sender(amqp::connection connection, std::string target,
                                message_sender_options options)
     : message_sender(connection.default_session(), std::move(target), std::move(options)) {}
 
-message_sender::~message_sender() {
-  if (impl_) impl_->destroy();
+message_sender::impl* message_sender::self() const noexcept {
+  return static_cast<impl*>(core_.get());
 }
 
-message_sender::message_sender(message_sender&&) noexcept = default;
+amqp::sender message_sender::link() const { return core_ ? self()->link : amqp::sender(); }
 
-message_sender& message_sender::operator=(message_sender&& other) noexcept {
-  if (this != &other) {
-    if (impl_) impl_->destroy();
-    impl_ = std::move(other.impl_);
-  }
-  return *this;
-}
-
-void message_sender::open() {
-  if (impl_) impl_->open();
-}
-void message_sender::close() {
-  if (impl_) impl_->close();
-}
-void message_sender::destroy() {
-  if (impl_) impl_->destroy();
-}
-
-link_state message_sender::state() const noexcept {
-  return impl_ ? impl_->state : link_state::idle;
-}
-
-const std::string& message_sender::name() const noexcept {
-  static const std::string none;
-  return impl_ ? impl_->o.name : none;
-}
-
-const std::string& message_sender::target() const noexcept {
-  static const std::string none;
-  return impl_ ? impl_->target : none;
-}
-
-amqp::sender message_sender::link() const { return impl_ ? impl_->link : amqp::sender(); }
-
-std::size_t message_sender::pending() const noexcept { return impl_ ? impl_->entries.size() : 0; }
+std::size_t message_sender::pending() const noexcept { return core_ ? self()->entries.size() : 0; }
 
 void message_sender::send(message m, send_callback callback,
                           std::optional<std::chrono::milliseconds> timeout) {
@@ -406,24 +331,24 @@ void message_sender::send(message m, send_callback callback,
 void message_sender::send(message m, send_callback callback,
                           std::optional<std::chrono::milliseconds> timeout,
                           std::shared_ptr<const error_policy> policy) {
-  if (!impl_) {
+  if (!core_) {
     if (callback) callback(m, send_result::cancelled, {"the message_sender is empty", {}, {}});
     return;
   }
-  impl_->send(std::move(m), std::move(callback), timeout, std::move(policy));
+  self()->send(std::move(m), std::move(callback), timeout, std::move(policy));
 }
 
 void message_sender::post_send(message m, send_callback callback,
                                std::optional<std::chrono::milliseconds> timeout) {
-  std::shared_ptr<impl> self = impl_;
-  if (!self) {
+  if (!core_) {
     if (callback) callback(m, send_result::cancelled, {"the message_sender is empty", {}});
     return;
   }
+  const std::shared_ptr<impl> owner = std::static_pointer_cast<impl>(core_);
   // Shared: the posted work is copied, the message is not.
   auto box = std::make_shared<std::pair<message, send_callback>>(std::move(m), std::move(callback));
-  const bool posted = self->connection().post([self, box, timeout] {
-    self->send(std::move(box->first), std::move(box->second), timeout, nullptr);
+  const bool posted = owner->connection().post([owner, box, timeout] {
+    owner->send(std::move(box->first), std::move(box->second), timeout, nullptr);
   });
   if (!posted && box->second)
     box->second(box->first, send_result::cancelled, {"the connection is over", {}});

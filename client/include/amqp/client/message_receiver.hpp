@@ -28,7 +28,8 @@
 #include <system_error>
 #include <vector>
 
-#include "amqp/client/message_sender.hpp"
+#include "amqp/client/exclusive_link.hpp"
+#include "amqp/condition.hpp"
 #include "amqp/message.hpp"
 #include "amqp/messaging/endpoints.hpp"
 
@@ -91,7 +92,7 @@ struct message_receiver_options {
 using message_callback = std::function<void(received_message&)>;
 using receive_callback = std::function<void(std::optional<received_message>)>;
 
-class message_receiver {
+class message_receiver : public exclusive_link {
  public:
   message_receiver() = default;
   // A receiver from `source` on `session`, not open yet. With `on_message`, every message goes
@@ -100,24 +101,11 @@ class message_receiver {
                    message_receiver_options options = {}, message_callback on_message = {});
   message_receiver(amqp::connection connection, std::string source,
                    message_receiver_options options = {}, message_callback on_message = {});
-  ~message_receiver();  // destroy()
-  message_receiver(message_receiver&&) noexcept;
-  message_receiver& operator=(message_receiver&&) noexcept;
-  message_receiver(const message_receiver&) = delete;
-  message_receiver& operator=(const message_receiver&) = delete;
 
-  bool is_set() const noexcept { return impl_ != nullptr; }
-
-  void open();
-  // Detaches without closing (the peer keeps the link for a later open() by name); messages
-  // buffered and unsettled stay settleable while the connection lasts.
-  void close();
-  // Closes the link; waiting receive() calls get nothing.
-  void destroy();
-
-  link_state state() const noexcept;
-  const std::string& name() const noexcept;
-  const std::string& source() const noexcept;
+  // open(), close() and destroy() (exclusive_link): after close(), messages buffered and
+  // unsettled stay settleable while the connection lasts; destroy() (and the destructor)
+  // answers waiting receive() calls with nothing.
+  const std::string& source() const noexcept { return address(); }
   amqp::receiver link() const;
   // Messages arrived and not handed over yet.
   std::size_t buffered() const noexcept;
@@ -129,7 +117,7 @@ class message_receiver {
   struct impl;
 
  private:
-  std::shared_ptr<impl> impl_;
+  impl* self() const noexcept;
 };
 
 }  // namespace amqp::client

@@ -13,8 +13,8 @@
 // default does: at-least-once). A message whose time runs out is discarded with `timeout`,
 // also when it was already on the wire (its outcome, should it come, is then ignored).
 //
-// Its timers (per-message timeouts, retry backoffs) are the container's scheduled tasks:
-// container::run() returns once they ran, or at stop().
+// Its timers are the container's scheduled tasks: a message's timeout is cancelled when the
+// message finishes first; a retry's backoff runs out by itself.
 //
 // Threading: like the handles it is built on, a message_sender is used on its connection's
 // thread (inside the handler's calls or through connection::post()); post_send() and
@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "amqp/client/error_policy.hpp"
+#include "amqp/client/exclusive_link.hpp"
 #include "amqp/condition.hpp"
 #include "amqp/message.hpp"
 #include "amqp/messaging/endpoints.hpp"
@@ -41,18 +42,8 @@ enum class send_settle_mode : std::uint8_t {
   settled,    // sent settled: fire and forget, no outcome, no retry (at most once)
 };
 
-// What the receiver is asked to do with its outcome (uAMQP's names for rcv-settle-mode).
-enum class receive_settle_mode : std::uint8_t {
-  peek_lock,           // second: the outcome goes unsettled, settled after the sender did
-  receive_and_delete,  // first: the receiver settles with its outcome at once
-};
-
 enum class send_result : std::uint8_t { ok, error, timeout, cancelled };
 const char* to_string(send_result r) noexcept;
-
-// The state of a message_sender's or message_receiver's link.
-enum class link_state : std::uint8_t { idle, opening, open, closing, closed, error };
-const char* to_string(link_state s) noexcept;
 
 // Why a message did not end `ok`: in words ("rejected: amqp:not-found: no queue 'q'", "not
 // sent within 500 ms"), and the peer's condition when it gave one.
@@ -90,7 +81,7 @@ struct message_sender_options {
   std::function<void(link_state previous, link_state now)> on_state_changed;
 };
 
-class message_sender {
+class message_sender : public exclusive_link {
  public:
   message_sender() = default;
   // A sender to `target` on `session`, not open yet.
@@ -98,27 +89,12 @@ class message_sender {
   // On the connection's default session.
   message_sender(amqp::connection connection, std::string target,
                  message_sender_options options = {});
-  // destroy().
-  ~message_sender();
-  message_sender(message_sender&&) noexcept;
-  message_sender& operator=(message_sender&&) noexcept;
-  message_sender(const message_sender&) = delete;
-  message_sender& operator=(const message_sender&) = delete;
 
-  bool is_set() const noexcept { return impl_ != nullptr; }
-
-  // Attaches the link (again, after close()); queued messages go once it is open.
-  void open();
-  // Detaches the link without closing it (spec Part 2, 2.6.6: the peer keeps its state for a
-  // later attach by the same name, which open() makes). Queued messages stay queued; those in
-  // flight are in doubt and go again after open() when the policy retries them.
-  void close();
-  // Closes the link for good: every message not finished ends `cancelled`.
-  void destroy();
-
-  link_state state() const noexcept;
-  const std::string& name() const noexcept;
-  const std::string& target() const noexcept;
+  // open(), close() and destroy() (exclusive_link): queued messages go once the link is open;
+  // after close() they stay queued, and those in flight are in doubt and go again after open()
+  // when the policy retries them; destroy() (and the destructor) ends every message not
+  // finished `cancelled`.
+  const std::string& target() const noexcept { return address(); }
   amqp::sender link() const;
   // Messages given to send() whose callback has not been called yet.
   std::size_t pending() const noexcept;
@@ -153,7 +129,7 @@ class message_sender {
   struct impl;
 
  private:
-  std::shared_ptr<impl> impl_;
+  impl* self() const noexcept;
 };
 
 }  // namespace amqp::client
