@@ -18,6 +18,9 @@ namespace {
 // Credit per queue when qos sets no prefetch_count.
 constexpr std::uint32_t default_window = 100;
 
+// A queue as the application names it: its name, or the exchange of an exchange-bound one.
+const std::string& name_of(const client::queue& q) { return q.name.empty() ? q.exchange : q.name; }
+
 }  // namespace
 
 struct consumer_impl : messaging_handler, std::enable_shared_from_this<consumer_impl> {
@@ -65,17 +68,17 @@ struct consumer_impl : messaging_handler, std::enable_shared_from_this<consumer_
 
   bool consuming(const std::string& name) const {
     return std::any_of(links.begin(), links.end(), [&](const queue_link& l) {
-      return !l.cancelled && (l.q.name == name || (l.q.name.empty() && l.q.exchange == name));
+      return !l.cancelled && name_of(l.q) == name;
     });
   }
 
   void consume() {
     for (const client::queue& q : queues) {
-      const std::string name = q.name.empty() ? q.exchange : q.name;
+      const std::string& name = name_of(q);
       if (consuming(name)) continue;
       // A new link for a queue the broker ended: that refusal is over.
       for (queue_link& l : links)
-        if (l.q.name == q.name && l.q.exchange == q.exchange) l.ended_by_peer = false;
+        if (name_of(l.q) == name) l.ended_by_peer = false;
       receiver_options ro;
       ro.name = o.tag_prefix + random_uuid();
       ro.mode = o.no_ack ? delivery_mode::at_most_once : delivery_mode::at_least_once;
@@ -173,8 +176,7 @@ struct consumer_impl : messaging_handler, std::enable_shared_from_this<consumer_
     consumed_message m;
     m.message_ = e.message();
     m.delivery_ = e.delivery();
-    m.queue_ = at < links.size() ? (links[at].q.name.empty() ? links[at].q.exchange : links[at].q.name)
-                                 : std::string();
+    m.queue_ = at < links.size() ? name_of(links[at].q) : std::string();
     m.owner_ = weak_from_this();
     m.settled_ = e.delivery().remote_settled();  // sent settled: nothing to acknowledge
     if (!o.no_ack && at < links.size()) {
@@ -394,7 +396,7 @@ void consumer::cancel() {
 void consumer::cancel_by_queue(const std::string& name) {
   if (!impl_) return;
   for (auto& l : impl_->links)
-    if (l.q.name == name || (l.q.name.empty() && l.q.exchange == name)) impl_->cancel_link(l);
+    if (name_of(l.q) == name) impl_->cancel_link(l);
 }
 
 bool consumer::consuming_from(const std::string& name) const {
@@ -485,7 +487,7 @@ void consumer::revive(amqp::connection connection) {
   for (auto& l : impl_->links)
     if (!l.cancelled) {
       impl_->cancel_link(l);
-      names.push_back(l.q.name.empty() ? l.q.exchange : l.q.name);
+      names.push_back(name_of(l.q));
     }
   impl_->links.clear();
   impl_->unacked.clear();
